@@ -1,0 +1,44 @@
+"""fundtracker: the books of the UN Crime Prevention and Criminal Justice Fund. create_app() is the table of contents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from .config import Defaults, default_sqlite_url, from_environment
+
+__version__ = "0.1.0"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(Defaults)
+    app.config.update(from_environment())
+    app.config.update(overrides or {})
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_sqlite_url(app.instance_path)
+
+    from . import models  # noqa: F401  (registers every table)
+    from .database import configure_engine
+    from .extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from .cli import register_cli
+
+    register_cli(app)
+
+    from .web import register_web
+
+    register_web(app)
+    return app
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,1 @@
+"""Allocations of received money to projects and the expenditure (with PSC) charged against them."""

@@ -1,0 +1,1 @@
+"""The hash-chained audit trail: who changed what, when, from where."""

@@ -1,0 +1,1 @@
+"""Users, roles and the permission checks every service calls first."""

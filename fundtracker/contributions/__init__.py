@@ -1,0 +1,1 @@
+"""Pledges (with earmarking, amendments, instalments) and the payments that settle them."""

@@ -1,0 +1,1 @@
+"""Donors: Member States, intergovernmental organisations, private and other donors."""

@@ -1,0 +1,1 @@
+"""UN operational rates of exchange and conversion to US dollars."""

@@ -1,0 +1,1 @@
+"""Projects: beneficiaries, instruments, themes, budget, and who manages them."""

@@ -1,0 +1,1 @@
+"""Reference data: currencies, countries with their dated UN status, instruments, implementing entities."""
