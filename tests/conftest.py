@@ -66,15 +66,21 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def fresh_database(template: str, sqlite_path: Path) -> str:
+    """Reset to the migrated template with reference data; returns its URL (engines must be disposed first)."""
+    if ENGINE == "postgresql":
+        reset_postgres(template)
+        return template
+    shutil.copyfile(template, sqlite_path)
+    for suffix in ("-wal", "-shm"):
+        Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
+    return f"sqlite:///{sqlite_path}"
+
+
 @pytest.fixture
 def database_url(database_template: str, tmp_path: Path) -> str:
     """A fresh, migrated database with reference data for each test."""
-    if ENGINE == "postgresql":
-        reset_postgres(database_template)
-        return database_template
-    path = tmp_path / "test.sqlite3"
-    shutil.copyfile(database_template, path)
-    return f"sqlite:///{path}"
+    return fresh_database(database_template, tmp_path / "test.sqlite3")
 
 
 @pytest.fixture
@@ -103,3 +109,14 @@ def make(session: Session, system):  # type: ignore[no-untyped-def]
     from .factories import Factory
 
     return Factory(session, system)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import HealthCheck, settings
+
+    common = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
+    settings.register_profile("dev", max_examples=20, stateful_step_count=20, **common)
+    settings.register_profile("ci", max_examples=200, stateful_step_count=50, derandomize=True, **common)
+    import os
+
+    settings.load_profile(os.environ.get("FUNDTRACKER_TEST_HYPOTHESIS_PROFILE", "dev"))
