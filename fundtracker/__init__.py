@@ -28,6 +28,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
+    from .extensions import babel
+    from .security import init_security
+
+    babel.init_app(app)
+    init_security(app)  # sessions, tokens, CSRF, login throttling, proxies, cookies, headers
+
     from .cli import register_cli
 
     register_cli(app)
@@ -35,6 +41,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .web import register_web
 
     register_web(app)
+
+    from .portal import register_portal
+
+    register_portal(app)
     return app
 
 

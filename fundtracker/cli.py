@@ -11,8 +11,12 @@ from .extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from .auth.cli import register_auth_cli
+
     app.cli.add_command(seed)
     app.cli.add_command(verify_ledger)
+    app.cli.add_command(__import__("fundtracker.exports.cli", fromlist=["export"]).export)
+    register_auth_cli(app)
 
 
 @click.command("seed")

@@ -17,6 +17,7 @@ class Actor(Protocol):
 
 STAFF_READERS = (ADMIN, FINANCE, PROJECT_OFFICER, AUDITOR)
 MONEY_WRITERS = (ADMIN, FINANCE)
+AUDIT_READERS = (ADMIN, AUDITOR)
 
 
 def require(actor: Actor, *roles: str) -> None:
@@ -47,3 +48,10 @@ def require_project_editor(actor: Actor, officer_id: int | None) -> None:
     if actor.role == PROJECT_OFFICER and officer_id == actor.id:
         return
     raise PermissionDenied("Only the project's officer, finance or an administrator may change this project.")
+
+
+def require_self_or_admin(actor: Actor, user_id: int) -> None:
+    """Personal things (API tokens, password) belong to their owner; only an admin sees others' (404)."""
+    if actor.role == ADMIN or actor.id == user_id:
+        return
+    raise NotFound()

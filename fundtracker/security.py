@@ -1,0 +1,232 @@
+"""Request security: versioned session identities, API bearer tokens, CSRF, login throttling, trusted proxies,
+cookie flags, security headers, the client address for the audit trail, and safe `next` redirects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, url_for
+from flask_login import AnonymousUserMixin
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .context import client_address
+from .extensions import csrf, db, limiter, login_manager
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAFE_NEXT_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?%")
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",  # no inline script and no eval: every script is a file under /static/
+    "style-src 'self'",
+    # Style attributes (a progress bar's width) are allowed; <style> elements and style sheets from elsewhere
+    # are not. htmx's own indicator <style> is switched off by the htmx-config meta tag in base.html.
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+SECURITY_DEFAULTS: dict[str, Any] = {
+    "FORCE_HTTPS": False,
+    # Login throttling (Flask-Limiter syntax); only failed attempts count.
+    "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute;20 per hour",
+    "LOGIN_LIMIT_PER_ADDRESS": "20 per minute;100 per hour",
+    "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
+    "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
+    "HSTS_MAX_AGE": 31_536_000,
+}
+
+
+class AnonymousUser(AnonymousUserMixin):
+    id = None
+    role = "anonymous"
+    donor_id = None
+    email = "anonymous"
+    name = "anonymous"
+
+
+def serves_https(app: Flask) -> bool:
+    return bool(app.config.get("FORCE_HTTPS")) or app.config.get("PREFERRED_URL_SCHEME") == "https"
+
+
+def is_api_request() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def auth_via_token() -> bool:
+    """True when this request's identity came from an `Authorization: Bearer` token (the API door)."""
+    return bool(g.get("auth_via_token"))
+
+
+def json_error(status: int, code: str, message: str, errors: dict[str, list[str]] | None = None) -> Response:
+    response = jsonify(code=code, status=status, message=message, errors=errors or {})
+    response.status_code = status
+    return response
+
+
+def safe_next(target: str | None, fallback: str | None = None) -> str:
+    """A redirect target inside this application, or the fallback (the home page).
+
+    Only a relative path of plain URL characters is accepted: no scheme, no host, no `//` or `/\\` prefix
+    (which browsers read as another host), no backslash, whitespace or control character anywhere (browsers
+    drop tabs and newlines, so `/\\t/evil` would become `//evil`)."""
+    default = fallback or url_for("portal.home")
+    if not target or len(target) > 2000:
+        return default
+    if not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ch not in SAFE_NEXT_CHARACTERS for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    root = request.script_root if request else ""
+    if root and not (target == root or target.startswith(root + "/")):
+        return default
+    return target
+
+
+def init_security(app: Flask) -> None:
+    for key, value in SECURITY_DEFAULTS.items():
+        app.config.setdefault(key, value)
+    _configure_cookies(app)
+    if int(app.config.get("TRUSTED_PROXY_COUNT") or 0) > 0:
+        # Only then is X-Forwarded-For believed, and only as many hops as there are proxies we run.
+        count = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+    app.before_request(_force_https)
+    app.before_request(_remember_client_address)
+    app.before_request(_authenticate_bearer)
+    app.before_request(_protect_from_csrf)
+    app.after_request(_security_headers)
+    app.teardown_request(_forget_client_address)
+
+    _init_login(app)
+    # CSRF is checked by _protect_from_csrf (so token-authenticated API calls can be exempt), not by default.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form stays valid as long as its session
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    limiter.init_app(app)
+
+
+def _configure_cookies(app: Flask) -> None:
+    config = app.config
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["REMEMBER_COOKIE_HTTPONLY"] = True
+    config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    config["REMEMBER_COOKIE_REFRESH_EACH_REQUEST"] = False
+    if serves_https(app):
+        # __Host- cookies are refused by browsers unless Secure, Path=/ and without a Domain: no subdomain or
+        # plain-HTTP page can plant or overwrite them.
+        config.update(
+            SESSION_COOKIE_SECURE=True, SESSION_COOKIE_NAME="__Host-session", SESSION_COOKIE_PATH="/",
+            SESSION_COOKIE_DOMAIN=None, REMEMBER_COOKIE_SECURE=True, REMEMBER_COOKIE_NAME="__Host-remember",
+            REMEMBER_COOKIE_PATH="/", REMEMBER_COOKIE_DOMAIN=None, PREFERRED_URL_SCHEME="https",
+        )
+
+
+def _init_login(app: Flask) -> None:
+    from .auth.services import user_for_identity
+
+    login_manager.init_app(app)
+    login_manager.anonymous_user = AnonymousUser
+    login_manager.login_view = "portal.login"
+    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(identity: str):  # type: ignore[no-untyped-def]
+        return user_for_identity(db.session, identity)
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> Response:
+        if is_api_request():
+            response = json_error(401, "unauthorized",
+                                  "Sign in, or send the header Authorization: Bearer <token>.")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="fundtracker"'
+            return response
+        login_url = url_for("portal.login", next=_here() if request.method == "GET" else None)
+        if request.headers.get("HX-Request"):
+            response = Response("", status=401)
+            response.headers["HX-Redirect"] = login_url
+            return response
+        flash(login_manager.login_message, login_manager.login_message_category)
+        return redirect(login_url)
+
+
+def _here() -> str:
+    query = request.query_string.decode("latin-1")
+    return request.path + ("?" + query if query else "")
+
+
+def _force_https() -> Response | None:
+    if not current_app.config.get("FORCE_HTTPS") or request.is_secure or request.path == "/healthz":
+        return None
+    code = 301 if request.method in ("GET", "HEAD") else 308  # 308 keeps the method and body
+    return redirect(request.url.replace("http://", "https://", 1), code=code)
+
+
+def _remember_client_address() -> None:
+    # remote_addr is the socket peer, or what ProxyFix derived from the trusted proxies' X-Forwarded-For.
+    g._client_address_token = client_address.set(request.remote_addr)
+
+
+def _forget_client_address(_exc: BaseException | None) -> None:
+    token = g.pop("_client_address_token", None)
+    if token is not None:
+        client_address.reset(token)
+
+
+def _authenticate_bearer() -> None:
+    """On /api/, a Bearer token is the whole identity: the session cookie is ignored, and CSRF does not apply
+    (a browser never attaches the header on its own, so a forged cross-site request cannot carry it)."""
+    if not is_api_request():
+        return
+    from .auth.tokens import bearer_from_header, user_for_bearer_token
+
+    header = request.headers.get("Authorization")
+    if header is None:
+        return
+    raw = bearer_from_header(header)
+    g.auth_via_token = True
+    user = user_for_bearer_token(db.session, raw) if raw else None
+    login_manager._update_request_context_with_user(user)
+
+
+def _protect_from_csrf() -> None:
+    if request.method not in UNSAFE_METHODS or auth_via_token():
+        return
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    # same-origin keeps Referer for our own forms (Flask-WTF's HTTPS referrer check needs it), none to others.
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+    if current_app.config.get("FORCE_HTTPS") or request.is_secure:
+        headers.setdefault("Strict-Transport-Security",
+                           f"max-age={int(current_app.config['HSTS_MAX_AGE'])}; includeSubDomains")
+    if not request.path.startswith(current_app.static_url_path + "/"):
+        # Pages, API answers and downloads hold financial data: no browser or proxy may keep a copy.
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
