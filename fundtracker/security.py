@@ -78,7 +78,7 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     Only a relative path of plain URL characters is accepted: no scheme, no host, no `//` or `/\\` prefix
     (which browsers read as another host), no backslash, whitespace or control character anywhere (browsers
     drop tabs and newlines, so `/\\t/evil` would become `//evil`)."""
-    default = fallback or url_for("portal.home")
+    default = url_for("portal.home") if fallback is None else fallback
     if not target or len(target) > 2000:
         return default
     if not target.startswith("/") or target.startswith("//"):
@@ -103,8 +103,12 @@ def init_security(app: Flask) -> None:
         count = int(app.config["TRUSTED_PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
+    # before_request hooks run in this order: HTTPS, client address, rate limits, bearer token, CSRF.
     app.before_request(_force_https)
     app.before_request(_remember_client_address)
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429
+    limiter.init_app(app)
     app.before_request(_authenticate_bearer)
     app.before_request(_protect_from_csrf)
     app.after_request(_security_headers)
@@ -115,9 +119,6 @@ def init_security(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form stays valid as long as its session
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_ENABLED", True)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    limiter.init_app(app)
 
 
 def _configure_cookies(app: Flask) -> None:
@@ -127,6 +128,7 @@ def _configure_cookies(app: Flask) -> None:
     config["REMEMBER_COOKIE_HTTPONLY"] = True
     config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     config["REMEMBER_COOKIE_REFRESH_EACH_REQUEST"] = False
+    config.setdefault("REMEMBER_COOKIE_NAME", "remember_token")
     if serves_https(app):
         # __Host- cookies are refused by browsers unless Secure, Path=/ and without a Domain: no subdomain or
         # plain-HTTP page can plant or overwrite them.
@@ -209,6 +211,8 @@ def _authenticate_bearer() -> None:
 def _protect_from_csrf() -> None:
     if request.method not in UNSAFE_METHODS or auth_via_token():
         return
+    if request.routing_exception is not None:
+        return  # no such route or method: the 404/405 answers, nothing runs that CSRF would protect
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
 
