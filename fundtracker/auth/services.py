@@ -13,7 +13,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from .common_passwords import COMMON_PASSWORDS
 from .models import ADMIN, DONOR_LIAISON, ROLES, User, utcnow
 from .passwords import burn_verification, hash_password, needs_rehash, password_problems, verify_password
-from .permissions import Actor, require, require_self_or_admin
+from .permissions import Actor, require
 
 __all__ = [
     "COMMON_PASSWORDS", "SYSTEM_EMAIL", "LoginResult", "authenticate", "change_password", "create_user",
@@ -141,7 +141,8 @@ def _user(session: Session, user_id: int) -> User:
 
 
 def get_user(session: Session, user_id: int, *, actor: Actor) -> User:
-    require_self_or_admin(actor, user_id)
+    """The user administration page: administrators only."""
+    require(actor, ADMIN)
     return _user(session, user_id)
 
 
