@@ -58,7 +58,7 @@ def books(session: Session, make, system) -> Books:  # type: ignore[no-untyped-d
             title="@SUM(A1) capacity building",
             budget={2025: Decimal("50000.00"), 2026: Decimal("25000.00")},
         ),
-        make.project(code="-2", title="＝1+1 firearms", countries=("NGA",)),
+        make.project(code="-PRJ2", title="＝1+1 firearms", countries=("NGA",)),
         make.project(code="＠PRJ", title="+1 border management"),
     ]
     currencies = ["EUR", "USD", "JPY", "EUR", "USD", "JPY", "EUR", "USD"]

@@ -249,6 +249,6 @@ def test_metadata_says_what_was_exported(session, books):  # type: ignore[no-unt
     data = export_bytes(session, "project-statement", books.users["officer"], project_id=books.projects[1].id)
     meta = metadata(load(data))
     assert meta["Period from"] == "2025-01-01" and meta["Period to"] == "2025-12-31"
-    assert meta["Project"] == f"'-2 (id {books.projects[1].id})"
+    assert meta["Project"] == f"'-PRJ2 (id {books.projects[1].id})"
     assert re.match(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$", meta["Generated at (UTC)"])
     assert meta[SHA_ITEM] and meta["Workbook"] == "Project financial statement"
