@@ -39,6 +39,8 @@ SECURITY_DEFAULTS: dict[str, Any] = {
     # Login throttling (Flask-Limiter syntax); only failed attempts count.
     "LOGIN_LIMIT_PER_ACCOUNT": "5 per minute;20 per hour",
     "LOGIN_LIMIT_PER_ADDRESS": "20 per minute;100 per hour",
+    # Guessing the current password on the change-password form (a borrowed, unlocked session).
+    "PASSWORD_CHANGE_LIMIT": "10 per hour",
     "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
     "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=12),
     "HSTS_MAX_AGE": 31_536_000,
@@ -108,6 +110,8 @@ def init_security(app: Flask) -> None:
     app.before_request(_remember_client_address)
     app.config.setdefault("RATELIMIT_ENABLED", True)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429
+    # If Redis goes away, throttle per process in memory rather than refuse every sign-in.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
     app.before_request(_authenticate_bearer)
     app.before_request(_protect_from_csrf)

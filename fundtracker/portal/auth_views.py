@@ -91,6 +91,9 @@ def logout() -> ResponseReturnValue:
 
 @bp.route("/auth/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(lambda: current_app.config["PASSWORD_CHANGE_LIMIT"],
+               key_func=lambda: f"user:{current_user.id}", methods=["POST"],
+               deduct_when=lambda answer: answer.status_code != 302, scope="password")
 def change_password() -> ResponseReturnValue:
     form = PasswordChangeForm()
     if form.validate_on_submit():

@@ -17,7 +17,7 @@ from fundtracker.extensions import db, limiter
 from ..conftest import BASE_CONFIG
 from ..factories import PASSWORD
 from ..support import need
-from .helpers import IsolatedClient, sign_in
+from .helpers import IsolatedClient, post, sign_in
 
 REDIS_URL = os.environ.get("FUNDTRACKER_TEST_REDIS_URL", "")
 
@@ -110,3 +110,11 @@ def test_throttling_in_redis(database_url, app, users):
     finally:
         for key in server.scan_iter(match=f"*{prefix}*"):
             server.delete(key)
+
+
+def test_guessing_the_current_password_on_the_change_form_is_throttled(app, client, users):
+    sign_in(client, users["project_officer"].email)
+    new = "a brand new passphrase"
+    codes = [post(client, "/auth/password", {"current_password": f"guess number {n}", "new_password": new,
+                                             "confirm": new}).status_code for n in range(12)]
+    assert codes == [200] * 10 + [429] * 2
