@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..donors.models import Donor
 
 ADMIN = "admin"
 FINANCE = "finance"
@@ -48,6 +52,8 @@ class User(db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    donor: Mapped[Donor | None] = relationship(lazy="joined")
 
     # Flask-Login's user protocol. The identity carries the session version, not the bare id, so that a
     # captured session or remember-me cookie dies as soon as the version moves on.
