@@ -378,6 +378,27 @@ def record_payment(
     return payment
 
 
+def true_up_receivable(session: Session, pledge: Pledge, *, on: dt.date, actor: Actor) -> None:
+    """Keep a pledge's receivable at the pledge-rate value of what is still due.
+
+    Reversing a payment puts back exactly what it settled (rule 7), but that figure was rounded for the
+    pledge as it then stood; after later payments or amendments it can be a cent away from the pledge-rate
+    value of what is now due. The cent goes to realised FX in a separate, explained entry.
+    """
+    exponent = get_currency(session, pledge.currency).exponent
+    due = current_amount(session, pledge) - paid_original(session, pledge.id)
+    difference = usd_minor_from_foreign(due, exponent, pledge.rate) - receivable_usd(session, pledge.id)
+    if difference:
+        dims = {"donor_id": pledge.donor_id, "pledge_id": pledge.id}
+        post_entry(
+            session, entry_date=on, kind="rounding", source_type="rounding", source_id=pledge.id,
+            description=f"Pledge {pledge.id}: receivable rounded to the pledge-rate value of what is due",
+            actor=actor, lines=[_pledge_line(pledge, RECEIVABLE, difference, 0),
+                                Line(FX_REALISED, -difference, pledge.currency, 0, pledge.rate, pledge.rate_date,
+                                     **dims)],
+        )
+
+
 def pledge_snapshot(session: Session, pledge: Pledge) -> dict[str, Any]:
     return {
         "donor_id": pledge.donor_id, "currency": pledge.currency, "original_minor": pledge.original_minor,

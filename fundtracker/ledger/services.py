@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session, aliased
 from ..audit.services import record_event
 from ..auth.models import ADMIN, utcnow
 from ..auth.permissions import Actor, require, require_money_writer
-from ..contributions.models import CANCELLED, CONFIRMED, WRITTEN_OFF, Pledge
+from ..contributions.models import CANCELLED, CONFIRMED, WRITTEN_OFF, Payment, Pledge
+from ..contributions.services import true_up_receivable
 from ..database import lock_rows
 from ..errors import Conflict, InvalidInput, NotFound
 from ..fx.services import rate_on
@@ -23,6 +24,7 @@ from .queries import negative_balances
 PERIOD_SOURCES = ("period", "period_undo")  # revaluations and their undoing when a year is reopened
 REVERSIBLE = {"payment", "allocation", "expenditure", "cancellation", "write_off"}
 REVERSAL_REFUSED = {
+    "rounding": "A rounding adjustment follows from the reversal it belongs to; it cannot be reversed alone.",
     "pledge": "A pledge confirmation or amendment is corrected by amending or cancelling the pledge.",
     "period": "Revaluations belong to closing a year; reopen the year instead.",
     "reversal": "A reversal cannot itself be reversed; post the correct entry again.",
@@ -50,6 +52,10 @@ def reverse_entry(
     lock_rows(session, Pledge, pledge_ids)
     if session.execute(select(JournalEntry.id).where(JournalEntry.reverses_id == original.id)).first():
         raise Conflict("This entry has already been reversed.")
+    payment_pledge = _pledge_of_payment(session, original)
+    if payment_pledge is not None and payment_pledge.state in (CANCELLED, WRITTEN_OFF):
+        raise InvalidInput.field("entry_id", "The pledge of this payment is cancelled or written off; reverse the "
+                                 "cancellation or write-off first.")
     entry = post_entry(
         session, entry_date=on, kind="reversal", source_type=original.source_type, source_id=original.source_id,
         description=f"Reversal of entry {original.id}: {original.description}", actor=actor,
@@ -61,6 +67,8 @@ def reverse_entry(
         raise InvalidInput.field(
             "entry_id", "This reversal would leave a negative balance (" + "; ".join(problems) + "). "
                         "Reverse what was built on it first.")
+    if payment_pledge is not None:
+        true_up_receivable(session, payment_pledge, on=on, actor=actor)
     if original.source_type in ("cancellation", "write_off"):
         pledge = session.get(Pledge, original.source_id)
         if pledge is not None and pledge.state in (CANCELLED, WRITTEN_OFF):
@@ -69,6 +77,13 @@ def reverse_entry(
     record_event(session, actor, "journal.reverse", "journal_entry", original.id,
                  after={"reversal_entry_id": entry.id, "reason": reason.strip()})
     return entry
+
+
+def _pledge_of_payment(session: Session, entry: JournalEntry) -> Pledge | None:
+    if entry.source_type != "payment":
+        return None
+    payment = session.get(Payment, entry.source_id)
+    return None if payment is None else session.get(Pledge, payment.pledge_id)
 
 
 def _get_period(session: Session, year: int) -> Period:
