@@ -17,6 +17,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(verify_ledger)
     app.cli.add_command(__import__("fundtracker.exports.cli", fromlist=["export"]).export)
     register_auth_cli(app)
+    __import__("fundtracker.imports.cli", fromlist=["cli"]).register_import_commands(app)
 
 
 @click.command("seed")
