@@ -83,8 +83,8 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     services.end_sessions(db.session, actor=_actor())
     db.session.commit()
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie too
     flash(_("You are signed out, on every device."), "info")
     return redirect(url_for("portal.login"))
 

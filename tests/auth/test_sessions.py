@@ -85,7 +85,10 @@ def test_logout_is_post_only_and_needs_csrf(app, client, users):
 
 
 def _logout(app, client, users, victim):  # type: ignore[no-untyped-def]
-    assert post(client, "/auth/logout").status_code == 302
+    response = post(client, "/auth/logout")
+    assert response.status_code == 302
+    # The browser is also told to drop its remember-me cookie.
+    assert cookie(client, app.config["REMEMBER_COOKIE_NAME"]) is None
 
 
 def _change_password(app, client, users, victim):  # type: ignore[no-untyped-def]
