@@ -11,7 +11,7 @@ from .ledger_books import amount, usd
 from .meta import ExportMeta, finish_with_metadata, new_book
 from .xlsx import AMOUNT, DATE, INT, MONEY, RATE, SUM, Chart, Column, Formula, Sheet, XlsxStream
 
-MAX_CHART_SERIES = 30
+MAX_CHART_SERIES = 12  # beyond this a legend crowds out the bars: chart the yearly totals instead
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +299,7 @@ def contributions_by_year(
         # One stacked series per donor (its name is the first cell of its row).
         series = [(f"{parts.quote_sheet(sheet.name)}$A${r}", row_ref(r)) for r in range(2, sheet.rows + 2)]
         chart = Chart(
-            "Contributions received by year (USD)", categories, series, (n + 3, 1, n + 13, 22), stacked=True
+            "Contributions received by year (USD)", categories, series, (n + 3, 1, n + 15, 30), stacked=True
         )
     else:
         total = sheet.totals_row or 2
@@ -307,7 +307,7 @@ def contributions_by_year(
             "Contributions received by year (USD)",
             categories,
             [(f"{parts.quote_sheet(sheet.name)}$A${total}", row_ref(total))],
-            (n + 3, 1, n + 13, 22),
+            (n + 3, 1, n + 15, 30),
         )
     sheet.add_chart(chart)
     _by_year_sheet(book, "Pledged by year", years, donors, pledged)

@@ -175,19 +175,38 @@ def drawing(from_col: int, from_row: int, to_col: int, to_row: int) -> str:
         + point("from", from_col, from_row)
         + point("to", to_col, to_row)
         + '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Chart 1"/>'
-        '<xdr:cNvGraphicFramePr/>'
+        "<xdr:cNvGraphicFramePr/>"
         '</xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic>'
         f'<a:graphicData uri="{CHART_NS}"><c:chart xmlns:c="{CHART_NS}" xmlns:r="{REL}" r:id="rId1"/>'
         "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"
     )
 
 
+PALETTE = (
+    "4472C4",
+    "ED7D31",
+    "A5A5A5",
+    "FFC000",
+    "5B9BD5",
+    "70AD47",
+    "264478",
+    "9E480E",
+    "636363",
+    "997300",
+    "255E91",
+    "43682B",
+)
+
+
 def bar_chart(title: str, categories_ref: str, series: list[tuple[str, str]], *, stacked: bool) -> str:
     """A column chart; each series is (name cell reference, values reference), sharing the categories."""
     grouping = "stacked" if stacked else "clustered"
+    legend = '<c:legend><c:legendPos val="b"/><c:overlay val="0"/></c:legend>'
     sers = "".join(
         f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/>'
         f"<c:tx><c:strRef><c:f>{escape(name_ref)}</c:f></c:strRef></c:tx>"
+        # An explicit fill: without one LibreOffice draws the bars invisible.
+        f'<c:spPr><a:solidFill><a:srgbClr val="{PALETTE[i % len(PALETTE)]}"/></a:solidFill></c:spPr>'
         f'<c:invertIfNegative val="0"/>'
         f"<c:cat><c:strRef><c:f>{escape(categories_ref)}</c:f></c:strRef></c:cat>"
         f"<c:val><c:numRef><c:f>{escape(values_ref)}</c:f></c:numRef></c:val></c:ser>"
@@ -207,9 +226,12 @@ def bar_chart(title: str, categories_ref: str, series: list[tuple[str, str]], *,
         '<c:lblOffset val="100"/></c:catAx>'
         '<c:valAx><c:axId val="500020"/><c:scaling><c:orientation val="minMax"/></c:scaling>'
         '<c:delete val="0"/>'
-        '<c:axPos val="l"/><c:majorGridlines/><c:numFmt formatCode="#,##0" sourceLinked="0"/>'
+        '<c:axPos val="l"/><c:majorGridlines><c:spPr><a:ln w="6350"><a:solidFill>'
+        '<a:srgbClr val="D9D9D9"/></a:solidFill></a:ln></c:spPr></c:majorGridlines>'
+        '<c:numFmt formatCode="#,##0" sourceLinked="0"/>'
         '<c:tickLblPos val="nextTo"/><c:crossAx val="500010"/><c:crosses val="autoZero"/>'
         '<c:crossBetween val="between"/></c:valAx></c:plotArea>'
-        '<c:legend><c:legendPos val="r"/><c:overlay val="0"/></c:legend><c:plotVisOnly val="1"/>'
+        + (legend if len(series) > 1 else "")
+        + '<c:plotVisOnly val="1"/>'
         "</c:chart></c:chartSpace>"
     )

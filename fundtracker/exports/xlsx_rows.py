@@ -27,6 +27,7 @@ CENT = Decimal("0.01")
 EXCEL_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
 CACHE_LIMIT = 8192  # per column: enough for every donor, project and day, and no more (constant memory)
 CACHED_KINDS = (TEXT, DATE, RATE)
+WHITESPACE = frozenset(" \t\n\r\u00a0\u3000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,9 @@ def money_text(value: Decimal) -> str:
 
 def text_cell(value: object) -> tuple[str, str]:
     shown = safe_text(value if value.__class__ is str else str(value))
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{xml_text(shown)}</t></is></c>', shown
+    # Leading or trailing whitespace survives only with xml:space="preserve"; elsewhere it costs bytes.
+    space = ' xml:space="preserve"' if shown[0] in WHITESPACE or shown[-1] in WHITESPACE else ""
+    return f'<c t="inlineStr"><is><t{space}>{xml_text(shown)}</t></is></c>', shown
 
 
 def date_cell(value: dt.date) -> tuple[str, str]:
