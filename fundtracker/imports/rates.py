@@ -114,7 +114,8 @@ def read_csv(data: bytes, limits: Limits) -> list[RateRecord]:
                 break
     missing = [n.replace("_", " ") for n in ("currency", "effective_date", "rate") if n not in where]
     if missing:
-        raise FileRefused(f"This CSV file has no column for the {', '.join(missing)}. Expected headings "
+        wanted = " or the ".join(missing)
+        raise FileRefused(f"This CSV file has no column for the {wanted}. Expected headings "
                           "such as f_curr_code (or Currency code), eff_date (or Effective date) and rate; "
                           f"found: {', '.join(header) or 'nothing'}.")
     records = []

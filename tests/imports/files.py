@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -229,5 +230,7 @@ def lying_dimension(valid: bytes, declared: str = "A1:Q2") -> bytes:
     return replace_part(valid, SHEET, sheet)
 
 
-def csv_bytes(rows: Iterable[Sequence[str]]) -> bytes:
-    return ("\n".join(",".join(r) for r in rows) + "\n").encode()
+def csv_bytes(rows: Iterable[Sequence[str]], delimiter: str = ",") -> bytes:
+    stream = io.StringIO()
+    csv.writer(stream, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return stream.getvalue().encode()
