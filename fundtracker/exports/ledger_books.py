@@ -62,6 +62,7 @@ def ledger_line_values(lines: Iterable[Any], opening: Mapping[str, int]) -> Iter
     """Journal rows as cells; the running balance is per account and starts from its opening balance."""
     balances = dict(opening)
     scaled = Decimal.scaleb
+    last_posted, posted_text = None, None  # the lines of one entry share its timestamp
     for (
         entry_id,
         entry_date,
@@ -87,6 +88,8 @@ def ledger_line_values(lines: Iterable[Any], opening: Mapping[str, int]) -> Iter
     ) in lines:
         balance = balances.get(account, 0) + cents
         balances[account] = balance
+        if posted_at != last_posted:
+            last_posted, posted_text = posted_at, utc_text(posted_at)
         yield (
             entry_id,
             entry_date,
@@ -106,7 +109,7 @@ def ledger_line_values(lines: Iterable[Any], opening: Mapping[str, int]) -> Iter
             scaled(Decimal(-cents), -2) if cents < 0 else None,
             scaled(Decimal(balance), -2),
             posted_by,
-            utc_text(posted_at),
+            posted_text,
             reverses_id,
             reversed_by,
             reason,

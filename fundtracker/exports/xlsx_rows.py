@@ -25,7 +25,9 @@ TEXT, INT, MONEY, AMOUNT, RATE, DATE = "text", "int", "money", "amount", "rate",
 SUM, COUNT = "sum", "count"
 CENT = Decimal("0.01")
 EXCEL_EPOCH_ORDINAL = dt.date(1899, 12, 30).toordinal()
-CACHE_LIMIT = 8192  # per column: enough for every donor, project and day, and no more (constant memory)
+# Per column: enough for every donor, project and day; when full it starts afresh, so values repeated on
+# neighbouring rows (an entry's description on each of its lines) keep hitting, in constant memory.
+CACHE_LIMIT = 8192
 CACHED_KINDS = (TEXT, DATE, RATE)
 WHITESPACE = frozenset(" \t\n\r\u00a0\u3000")
 
@@ -103,7 +105,8 @@ def _column_code(i: int, column: Column) -> list[str]:
             f"        t = get{i}({v})",
             "        if t is None:",
             f"            t = cell{i}({v})",
-            f"            if len(cache{i}) < {CACHE_LIMIT}: cache{i}[{v}] = t",
+            f"            if len(cache{i}) >= {CACHE_LIMIT}: cache{i}.clear()",
+            f"            cache{i}[{v}] = t",
             f"        {x}, {c} = t",
         ]
     if column.kind == INT:
