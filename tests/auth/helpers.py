@@ -47,8 +47,8 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, *, rememb
 
 
 def post(client: FlaskClient, path: str, data: dict[str, str] | None = None, **kw: Any) -> TestResponse:
-    """A form POST carrying the session's CSRF token (read from the home page's meta tag)."""
-    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, "/")}, **kw)
+    """A form POST carrying the session's CSRF token (read from the meta tag of a signed-in page)."""
+    return client.post(path, data={**(data or {}), "csrf_token": csrf_token(client, "/auth/tokens")}, **kw)
 
 
 def cookie(client: FlaskClient, name: str) -> str | None:
@@ -57,9 +57,9 @@ def cookie(client: FlaskClient, name: str) -> str | None:
 
 
 def signed_in_as(client: FlaskClient) -> str | None:
-    """The email shown on the home page, or None when the client is sent to the login page."""
-    page = client.get("/")
+    """The email in the navigation bar of a signed-in page, or None when the client is sent to sign in."""
+    page = client.get("/auth/tokens")
     if page.status_code != 200:
         return None
-    found = re.search(r"\(([^()\s]+@[^()\s]+)\)", page.get_data(as_text=True))
+    found = re.search(r'data-testid="signed-in-as" data-email="([^"]+)"', page.get_data(as_text=True))
     return found.group(1) if found else None

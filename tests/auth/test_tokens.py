@@ -146,7 +146,7 @@ def test_cookie_authenticated_api_writes_need_csrf(probed, client, users):
     assert client.get("/api/v1/_probe").get_json() == {"email": users["finance"].email}
     refused = client.post("/api/v1/_probe")
     assert refused.status_code == 400 and refused.get_json()["code"] == "csrf_failed"
-    accepted = client.post("/api/v1/_probe", headers={"X-CSRFToken": csrf_token(client, "/")})
+    accepted = client.post("/api/v1/_probe", headers={"X-CSRFToken": csrf_token(client, "/auth/tokens")})
     assert accepted.status_code == 200
 
 
