@@ -38,16 +38,43 @@ def nav_item(label: str, endpoint: str, *roles: str, order: int = 50) -> None:
 
 def _navigation() -> dict[str, object]:
     role = getattr(current_user, "role", "anonymous")
-    items = [{"label": i.label, "url": url_for(i.endpoint), "endpoint": i.endpoint}
-             for i in NAV_ITEMS if role in i.roles]
+    items = [
+        {"label": i.label, "url": url_for(i.endpoint), "endpoint": i.endpoint}
+        for i in NAV_ITEMS
+        if role in i.roles
+    ]
     return {"nav_items": items}
 
 
+def _abilities() -> dict[str, object]:
+    """What the signed-in role may do, so pages offer only the buttons it can use (services check too)."""
+    role = getattr(current_user, "role", "anonymous")
+    return {
+        "can_write_money": role in ("admin", "finance"),
+        "is_admin": role == "admin",
+        "can_spend": role in ("admin", "finance", "project_officer"),
+    }
+
+
 def register_portal(app: Flask) -> None:
-    from . import audit_views, auth_views, home_views  # noqa: F401  (attach their routes to bp)
+    from . import (  # noqa: F401  (attach their routes to bp)
+        admin_views,
+        audit_views,
+        auth_views,
+        books_views,
+        donor_views,
+        home_views,
+        money_views,
+        pledge_views,
+        project_views,
+        transfer_views,
+    )
     from .errors import register_error_pages
+    from .i18n import init_i18n
 
     app.register_blueprint(bp)
     app.context_processor(_navigation)
+    app.context_processor(_abilities)
     app.jinja_env.globals["now_utc"] = utcnow
+    init_i18n(app)
     register_error_pages(app)

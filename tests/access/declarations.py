@@ -83,6 +83,38 @@ ROUTES: dict[str, Rule] = {
     # Audit trail (fundtracker/portal/audit_views.py)
     "portal.audit_trail": allow(*AUDIT_READERS),
     "portal.audit_event": allow(*AUDIT_READERS),
+    # The portal pages (fundtracker/portal: donors, pledges, money, projects, books, reference, transfers)
+    "portal.set_language": allow(*EVERYONE),
+    "portal.donors": allow(*SIGNED_IN),  # a liaison's list holds only its own donor
+    "portal.donor": allow(*SIGNED_IN, scoped=True),
+    "portal.pledge": allow(*SIGNED_IN, scoped=True),
+    "portal.pledge_new": allow(*MONEY_WRITERS),
+    "portal.pledge_amend": allow(*MONEY_WRITERS),
+    "portal.pledge_cancel": allow(*MONEY_WRITERS),
+    "portal.pledge_confirm": allow(*MONEY_WRITERS),
+    "portal.payment_new": allow(*MONEY_WRITERS),
+    "portal.payment_preview": allow(*MONEY_WRITERS),
+    "portal.allocation_new": allow(*MONEY_WRITERS),
+    "portal.allocation_preview": allow(*MONEY_WRITERS),
+    "portal.projects": allow(*STAFF),
+    "portal.project": allow(*STAFF),
+    "portal.expenditure_new": allow(ADMIN, FINANCE, OFFICER, other=MONEY_WRITERS),  # an officer: own projects
+    "portal.books": allow(*STAFF),
+    "portal.journal": allow(*STAFF),
+    "portal.journal_reverse": allow(*MONEY_WRITERS),
+    "portal.periods": allow(*STAFF),
+    "portal.period_close": allow(*MONEY_WRITERS),
+    "portal.period_reopen": allow(*ADMIN_ONLY),
+    "portal.rates": allow(*STAFF, write=MONEY_WRITERS),
+    "portal.countries": allow(*STAFF),
+    "portal.country": allow(*STAFF, write=ADMIN_ONLY),
+    "portal.institutes": allow(*STAFF),
+    "portal.instruments": allow(*STAFF),
+    "portal.user_new": allow(*ADMIN_ONLY),
+    "portal.exports": allow(*SIGNED_IN),
+    "portal.export_download": allow(*SIGNED_IN),  # a liaison: its own donor's statement only
+    "portal.imports": allow(ADMIN, FINANCE, OFFICER),  # an officer: expenditure only
+    "portal.import_template": allow(ADMIN, FINANCE, OFFICER),
 }
 
 
@@ -161,4 +193,5 @@ OBJECTS: dict[str, Any] = {
     "user_id": lambda w, role: (w.users[role].id if role in w.users else w.target.id, w.target.id),
     "token_id": lambda w, role: (w.tokens.get(role, w.tokens["target"]), w.tokens["target"]),
     "event_id": lambda w, role: w.event_ids,
+    "iso3": lambda w, role: ("KEN", "FRA"),  # reference data: the same for everyone (portal.country)
 }

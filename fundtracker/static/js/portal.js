@@ -32,4 +32,27 @@
       });
     }
   });
+
+  // The pledge form shows only the earmark targets its level takes; without JavaScript all of them show.
+  function showEarmarkTargets(select) {
+    var level = select.value;
+    document.querySelectorAll("[data-earmark-for]").forEach(function (group) {
+      group.hidden = group.getAttribute("data-earmark-for") !== level;
+    });
+  }
+  document.querySelectorAll("select[data-earmark-level]").forEach(function (select) {
+    showEarmarkTargets(select);
+    select.addEventListener("change", function () { showEarmarkTargets(select); });
+  });
+
+  // A payment is in its pledge's currency: choosing the pledge chooses the currency.
+  var pledgeSelect = document.querySelector("[data-testid=payment-form] #pledge_id");
+  var currencySelect = document.querySelector("[data-testid=payment-form] #currency");
+  if (pledgeSelect && currencySelect) {
+    pledgeSelect.addEventListener("change", function () {
+      var option = pledgeSelect.options[pledgeSelect.selectedIndex];
+      var currency = option ? option.getAttribute("data-currency") : null;
+      if (currency) { currencySelect.value = currency; }
+    });
+  }
 })();
