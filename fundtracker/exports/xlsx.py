@@ -8,6 +8,7 @@ the only formulas in a workbook are the totals this module writes itself.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import zipfile
@@ -177,7 +178,7 @@ class Sheet:
         if self.closed or self._totals_row is not None:
             raise RuntimeError(f"sheet {self.name} no longer accepts rows")
         encode, xml, canon, hashed, sink = self._encode, self._xml, self._canon, self.hashed, self.book._sink
-        number = self._row_number
+        number = reported = self._row_number
         for values in rows:
             row_xml, row_canon = encode(values, number)
             number += 1
@@ -189,11 +190,12 @@ class Sheet:
                 self.rows = number - 2
                 self._flush()
                 if progress is not None:
-                    progress(FLUSH_ROWS)
+                    progress(number - reported)
+                    reported = number
                 if sink.size >= self.book.chunk_size:
                     yield sink.take()
-        if progress is not None and xml:
-            progress(len(xml))
+        if progress is not None and number > reported:
+            progress(number - reported)
         self._row_number = number
         self.rows = number - 2
 
@@ -297,6 +299,7 @@ class XlsxStream:
         self.sheets: list[Sheet] = []
         self._tab_order: list[Sheet] = []
         self._charts = 0
+        self._finished = False
 
     def add_sheet(
         self,
@@ -349,6 +352,20 @@ class XlsxStream:
             parts.bar_chart(chart.title, chart.categories_ref, chart.series, stacked=chart.stacked),
         )
 
+    def abandon(self) -> None:
+        """Close an unfinished workbook (its reader went away) so that zipfile has no open handle left."""
+        if self._finished:
+            return
+        self._finished = True
+        if self.sheets and not self.sheets[-1].closed:
+            self.sheets[-1]._file.close()
+        self._zip.close()
+        self._sink.take()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # nothing useful can be done while being collected
+            self.abandon()
+
     def finish(self) -> Iterator[bytes]:
         """Close the last sheet, write the package parts and the zip directory; yield the remaining bytes."""
         if not self.sheets:
@@ -371,4 +388,5 @@ class XlsxStream:
         zf.writestr("_rels/.rels", parts.ROOT_RELS)
         zf.writestr("[Content_Types].xml", parts.content_types(len(self.sheets), self._charts))
         zf.close()
+        self._finished = True
         yield self._sink.take()

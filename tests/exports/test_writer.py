@@ -162,3 +162,34 @@ def test_metadata_first_and_data_sheet_active(tmp_path):  # type: ignore[no-unty
     book.add_sheet("Metadata", [Column("Item"), Column("Value")], hashed=False, first=True)
     workbook = load(b"".join(book.finish()))
     assert workbook.sheetnames == ["Metadata", "Data"] and workbook.active.title == "Data"
+
+
+def test_progress_counts_data_rows_exactly():  # type: ignore[no-untyped-def]
+    counted: list[int] = []
+    book = XlsxStream()
+    sheet = book.add_sheet("Rows", COLUMNS)
+    rows = (["x", None, None, None, None, None, i] for i in range(1_234))
+    for _ in sheet.write_rows(rows, progress=counted.append):
+        pass
+    assert sum(counted) == sheet.rows == 1_234
+
+
+def test_a_reader_that_goes_away_leaves_nothing_open(monkeypatch):  # type: ignore[no-untyped-def]
+    import gc
+    import sys
+
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    def download():  # type: ignore[no-untyped-def]
+        book = XlsxStream(chunk_size=1024)
+        sheet = book.add_sheet("Big", COLUMNS)
+        yield from sheet.write_rows([f"row {i}", None, None, i, None, None, i] for i in range(20_000))
+        yield from book.finish()
+
+    chunks = download()
+    assert next(chunks)[:2] == b"PK"
+    chunks.close()  # the client disconnected after the first chunk
+    del chunks
+    gc.collect()
+    assert unraisable == []
