@@ -32,6 +32,9 @@ class Limits:
     # Exchange-rate files (XML or CSV): the UN feed is about 60 kB for every currency.
     max_rate_bytes: int = 5 * 1024 * 1024
     max_rate_records: int = 5_000
+    # Wall-clock bound on running the rows through the services (about 8 ms a pledge on SQLite, measured);
+    # a web request should pass a smaller one and send bigger files to `flask import`.
+    max_seconds: float = 600.0
 
 
 DEFAULT_LIMITS = Limits()

@@ -198,9 +198,11 @@ class PledgeHandler(Handler):
             fixed.append(("psc_rate", pledge.psc_rate, row.get("psc_rate"), "PSC rate"))
         if row.get("reference") is not None:
             fixed.append(("reference", pledge.reference, row.get("reference"), "agreement reference"))
+        donor_names = {id_: name for id_, name in self.donors.values()}
         for name, recorded, given, noun in fixed:
             if recorded != given:
-                self.problem(row, name, f"Pledge {pledge.id} with this key has another {noun} ({recorded}); "
+                shown = donor_names.get(recorded, recorded) if name == "donor" else recorded
+                self.problem(row, name, f"Pledge {pledge.id} with this key has another {noun} ({shown}); "
                                         f"the {noun} of a recorded pledge cannot be changed by an import.")
         level = row.get("earmark_level") or 1
         recorded_target = {"instrument": pledge.earmark_instrument_id, "theme": pledge.earmark_theme,

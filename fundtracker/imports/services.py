@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 
 from sqlalchemy.exc import IntegrityError
@@ -159,7 +160,7 @@ def _apply(session: Session, handler: Handler, row: RowInput) -> None:
 
 
 def _evaluate(session: Session, handler: Handler, inputs: list[RowInput], progress: Progress | None, *,
-              stop_early: bool) -> SessionTransaction | None:
+              stop_early: bool, limits: Limits) -> SessionTransaction | None:
     """Resolve, preload and classify every row, then apply them in one savepoint the caller keeps or drops.
 
     With `stop_early` (a commit), rows that already failed the checks needing no service mean nothing could be
@@ -176,9 +177,15 @@ def _evaluate(session: Session, handler: Handler, inputs: list[RowInput], progre
     if stop_early and any(r.failed for r in inputs):
         return None
     outer = session.begin_nested()
+    deadline = time.monotonic() + limits.max_seconds
     try:
         total = len(inputs)
         for done, row in enumerate(inputs, start=1):
+            if time.monotonic() > deadline:
+                where = f"at row {row.number} of {inputs[-1].number}"
+                raise FileRefused(f"Checking stopped after {limits.max_seconds:g} seconds, {where}: the file "
+                                  "is too large to check here. Split it into smaller files, or ask an "
+                                  "administrator to run it with `flask import`.")
             if not row.failed and row.result.action in (Action.ADD, Action.UPDATE):
                 _apply(session, handler, row)
             if progress is not None:
@@ -203,7 +210,11 @@ def _run(session: Session, kind: str, data: bytes, actor: Actor, filename: str |
         report.refused = refused.message
         return report, None
     handler = handler_type(session, actor)
-    outer = _evaluate(session, handler, inputs, progress, stop_early=stop_early)
+    try:
+        outer = _evaluate(session, handler, inputs, progress, stop_early=stop_early, limits=limits)
+    except FileRefused as refused:  # the time bound: everything of the run was rolled back
+        report.refused = refused.message
+        return report, None
     for row in inputs:
         row.result.key = shown_key(row.result.key)  # what the person wrote (or "#..." for a computed key)
     report.rows = [row.result for row in inputs]

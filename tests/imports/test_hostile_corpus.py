@@ -196,6 +196,7 @@ def test_hostile_file_is_refused_and_writes_nothing(session, corpus_ready, name,
     print(f"\n{name}: {' | '.join(str(p) for p in report.problems)[:300]}")
 
 
+@pytest.mark.slow
 def test_corpus_figure(session, corpus_ready):  # type: ignore[no-untyped-def]
     """The figure for the note: every file of the corpus refused, nothing written."""
     refused = 0

@@ -13,7 +13,7 @@ from fundtracker.audit.models import AuditEvent
 from fundtracker.contributions.models import ANNOUNCED, CONFIRMED, Pledge, PledgeAmendment
 from fundtracker.contributions.services import current_amount
 from fundtracker.errors import Conflict, PermissionDenied
-from fundtracker.imports import Action, ImportRefused, build_template, commit_import, dry_run
+from fundtracker.imports import Action, ImportRefused, Limits, build_template, commit_import, dry_run
 from fundtracker.ledger.services import close_period
 
 from .conftest import row_counts
@@ -133,6 +133,9 @@ def test_amount_change_without_reason_and_fixed_fields_are_refused(session, fina
     found = problems_of(report, 2)
     assert any(m.startswith("Pledge date: Pledge") and "cannot be changed by an import" in m for m in found)
     assert any(m.startswith("Amendment reason: The amount differs") for m in found)
+    report = dry_run(session, "pledges", workbook([pledge_row("Japan", "1000.00", key="D", currency="EUR")]),
+                     actor=finance)
+    assert "has another donor (Germany)" in problems_of(report, 2)[0]
 
 
 def test_template_round_trip_skips_the_example_row(session, finance, donors, rates):
@@ -174,6 +177,7 @@ def test_admin_imports_pledges(session, make, donors, rates):
     assert report.counts["add"] == 1
 
 
+@pytest.mark.slow
 def test_ten_thousand_pledges_in_one_commit_then_nothing_added(session, finance, donors, rates):
     data = workbook(big_rows(10_000))
     before = row_counts(session)
@@ -199,3 +203,13 @@ def test_ten_thousand_pledges_in_one_commit_then_nothing_added(session, finance,
     total = session.execute(select(func.count()).select_from(Pledge).where(
         Pledge.external_key.like("import:BIG-%"))).scalar_one()
     assert total == 10_000
+
+
+def test_time_bound_stops_the_run_and_writes_nothing(session, finance, donors, rates):
+    data = workbook(big_rows(50))
+    before = row_counts(session)
+    report = dry_run(session, "pledges", data, actor=finance, limits=Limits(max_seconds=0))
+    assert report.refused and report.refused.startswith("Checking stopped after 0 seconds, at row 2 of 51")
+    with pytest.raises(ImportRefused):
+        commit_import(session, "pledges", data, actor=finance, limits=Limits(max_seconds=0))
+    assert row_counts(session) == before
