@@ -45,6 +45,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .portal import register_portal
 
     register_portal(app)
+
+    from .api import register_api
+
+    register_api(app)  # JSON door under /api/v1, OpenAPI document, Swagger UI at /api/docs
     return app
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .allocations import models as allocations  # noqa: F401
+from .api import models as api  # noqa: F401
 from .audit import models as audit  # noqa: F401
 from .auth import models as auth  # noqa: F401
 from .contributions import models as contributions  # noqa: F401

@@ -115,6 +115,65 @@ ROUTES: dict[str, Rule] = {
     "portal.export_download": allow(*SIGNED_IN),  # a liaison: its own donor's statement only
     "portal.imports": allow(ADMIN, FINANCE, OFFICER),  # an officer: expenditure only
     "portal.import_template": allow(ADMIN, FINANCE, OFFICER),
+    # The JSON API (fundtracker/api/views): Bearer token; a role gate answers before the body is read.
+    "api_docs": allow(*EVERYONE),
+    "api-docs.openapi_json": allow(*EVERYONE),
+    "me.Me": allow(*SIGNED_IN),
+    "donors.Donors": allow(*SIGNED_IN, write=MONEY_WRITERS),  # a liaison's list: its own donor only
+    "donors.Donor": allow(*SIGNED_IN, scoped=True),
+    "pledges.Pledges": allow(*SIGNED_IN, write=MONEY_WRITERS),
+    "pledges.Pledge": allow(*SIGNED_IN, scoped=True),
+    "pledges.PledgeAmendments": allow(*MONEY_WRITERS),
+    "pledges.PledgeConfirm": allow(*MONEY_WRITERS),
+    "pledges.PledgeCancel": allow(*MONEY_WRITERS),
+    "pledges.PledgeWriteOff": allow(*MONEY_WRITERS),
+    "pledges.PledgeEarmark": allow(*MONEY_WRITERS),
+    "payments.Payments": allow(*SIGNED_IN, write=MONEY_WRITERS),
+    "payments.Payment": allow(*SIGNED_IN, scoped=True),
+    "exchange_rates.Rates": allow(*SIGNED_IN, write=MONEY_WRITERS),
+    "exchange_rates.RatesBulk": allow(*MONEY_WRITERS),
+    "projects.Projects": allow(*SIGNED_IN, write=(ADMIN, FINANCE, OFFICER)),  # a liaison: projects it funds
+    "projects.Project": allow(*SIGNED_IN, scoped=True),
+    "projects.ProjectUpdate": allow(ADMIN, FINANCE, OFFICER, other=MONEY_WRITERS),  # an officer: own projects
+    "projects.ProjectBeneficiaries": allow(ADMIN, FINANCE, OFFICER, other=MONEY_WRITERS),
+    "allocations.Allocations": allow(*SIGNED_IN, write=MONEY_WRITERS),
+    "allocations.Allocation": allow(*SIGNED_IN, scoped=True),
+    "expenditures.Expenditures": allow(*SIGNED_IN, write=(ADMIN, FINANCE, OFFICER)),
+    "expenditures.Expenditure": allow(*SIGNED_IN, scoped=True),
+    "reversals.Reversals": allow(*STAFF, write=MONEY_WRITERS),
+    "journal_entries.Entries": allow(*STAFF),
+    "journal_entries.Entry": allow(*STAFF),
+    "journal_lines.Lines": allow(*STAFF),
+    "periods.Periods": allow(*SIGNED_IN),
+    "periods.PeriodClose": allow(*MONEY_WRITERS),
+    "periods.PeriodReopen": allow(*ADMIN_ONLY),
+    "balances.FundBalance": allow(*SIGNED_IN),  # a liaison: its own donor's figures only
+    "balances.by_donor": allow(*SIGNED_IN),
+    "balances.by_project": allow(*SIGNED_IN),
+    "balances.by_year": allow(*SIGNED_IN),
+    "balances.by_instrument": allow(*SIGNED_IN),
+    "balances.by_country": allow(*SIGNED_IN),
+    "balances.by_region": allow(*SIGNED_IN),
+    "countries.Countries": allow(*SIGNED_IN),
+    "countries.Country": allow(*SIGNED_IN),
+    "countries.CountryStatuses": allow(*ADMIN_ONLY),
+    "instruments.Instruments": allow(*SIGNED_IN),
+    "instruments.Instrument": allow(*SIGNED_IN),
+    "implementing_entities.Entities": allow(*SIGNED_IN),
+    "implementing_entities.Entity": allow(*SIGNED_IN),
+    "currencies.Currencies": allow(*SIGNED_IN),
+    "exports.Workbooks": allow(*SIGNED_IN),
+    "exports.Workbook": allow(*SIGNED_IN),  # the workbook's own roles are checked once the period is given
+    "imports.ImportDryRun": allow(ADMIN, FINANCE, OFFICER),  # an officer: expenditure only
+    "imports.ImportCommit": allow(ADMIN, FINANCE, OFFICER),
+    "audit_events.AuditEvents": allow(*AUDIT_READERS),
+    "audit_events.AuditEvent": allow(*AUDIT_READERS),
+    "users.Users": allow(*ADMIN_ONLY),
+    "users.User": allow(*ADMIN_ONLY),
+    "users.UserDisable": allow(*ADMIN_ONLY),
+    "users.UserEnable": allow(*ADMIN_ONLY),
+    "users.UserTokens": allow(*SIGNED_IN, other=ADMIN_ONLY),  # own tokens: anyone; another's: admin only
+    "tokens.Token": allow(*SIGNED_IN, other=ADMIN_ONLY),
 }
 
 
@@ -194,4 +253,34 @@ OBJECTS: dict[str, Any] = {
     "token_id": lambda w, role: (w.tokens.get(role, w.tokens["target"]), w.tokens["target"]),
     "event_id": lambda w, role: w.event_ids,
     "iso3": lambda w, role: ("KEN", "FRA"),  # reference data: the same for everyone (portal.country)
+    # The JSON API's variables (reference data and documents: the same rule whichever is taken)
+    "country_id": lambda w, role: _api_ids("country", "iso3", "KEN", "FRA"),
+    "instrument_id": lambda w, role: _api_ids("instrument", "code", "UNTOC", "TIP"),
+    "entity_id": lambda w, role: _api_ids("implementing_entity", "id", 1, 2),
+    "entry_id": lambda w, role: _api_payment_entries(w),
+    "year": lambda w, role: (2031, 2031),  # closing a year nobody posts in
+    "workbook": lambda w, role: ("donor-statement", "donor-statement"),
+    "kind": lambda w, role: ("expenditures", "expenditures"),
 }
+
+
+def _api_ids(table: str, column: str, own: Any, other: Any) -> tuple[int, int]:
+    from sqlalchemy import text
+
+    from fundtracker.extensions import db
+
+    ids = dict(db.session.execute(text(f"SELECT {column}, id FROM {table} WHERE {column} IN (:a, :b)"),
+                                  {"a": own, "b": other}).all())
+    return ids[own], ids[other]
+
+
+def _api_payment_entries(w: World) -> tuple[int, int]:
+    """The journal entries that posted the own and the other donor's payments."""
+    from fundtracker.extensions import db
+    from fundtracker.ledger.models import JournalEntry
+
+    def entry(payment: Any) -> int:
+        return db.session.execute(select(JournalEntry.id).where(
+            JournalEntry.source_type == "payment", JournalEntry.source_id == payment.id)).scalar_one()
+
+    return entry(w.payment_own), entry(w.payment_other)

@@ -1,0 +1,57 @@
+"""Rows into JSON: exact decimal strings from minor units, ISO dates, list responses with their headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from flask import Response
+
+from .paging import Page, page_headers
+
+
+def amount(minor: int | None, exponent: int) -> str | None:
+    """Minor units as the currency's decimal text (JPY 0 places, USD 2, KWD 3), by integer arithmetic."""
+    if minor is None:
+        return None
+    if exponent == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**exponent)
+    return f"{sign}{whole}.{fraction:0{exponent}d}"
+
+
+def usd(minor: int | None) -> str | None:
+    return amount(minor, 2)
+
+
+def rate(value: Decimal | None) -> str | None:
+    """A stored rate (a normalised Decimal) as plain text, never in exponent notation."""
+    return None if value is None else format(value, "f")
+
+
+def day(value: dt.date | str | None) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat()
+
+
+def moment(value: dt.datetime | None) -> str | None:
+    """A UTC timestamp; SQLite hands timezone-aware columns back naive, but they were stored in UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def list_response(page: Page, items: Iterable[dict[str, Any]]) -> Response:
+    return json_response(list(items), headers=page_headers(page))

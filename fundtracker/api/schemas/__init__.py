@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the JSON API, one module per resource; each schema lives in exactly one place."""

@@ -1,0 +1,82 @@
+"""Payment schemas: what a list row and a payment look like, the list's filters, and recording a payment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields
+
+from ..render import amount, day, usd
+from .common import Currency, DateRangeArgs, Day, DecimalText, Id, QueryId, StrictSchema, Text, sort_field
+
+PAYMENT_SORTS = ["received_date", "id", "usd_amount"]
+
+
+class PaymentSchema(StrictSchema):
+    id = fields.Integer(required=True)
+    pledge_id = fields.Integer(required=True)
+    donor_id = fields.Integer(required=True)
+    donor_name = fields.String(required=True)
+    received_date = fields.Date(required=True)
+    amount = fields.String(
+        required=True, metadata={"description": 'In the payment\'s currency, e.g. "1250.00".'}
+    )
+    currency = fields.String(required=True)
+    usd_amount = fields.String(
+        required=True, metadata={"description": "USD at the UN rate of the receipt date."}
+    )
+    rate = fields.String(required=True, metadata={"description": "UN operational rate used, units per USD."})
+    rate_date = fields.Date(required=True)
+    reference = fields.String(required=True, allow_none=True)
+    journal_entry_id = fields.Integer(allow_none=True, metadata={"description": "Only on a single payment."})
+
+
+class PaymentListArgs(DateRangeArgs):
+    """Filters: donor, pledge, currency, receipt dates (date_from/date_to)."""
+
+    donor_id = QueryId()
+    pledge_id = QueryId()
+    currency = Currency(load_default=None)
+    sort = sort_field(PAYMENT_SORTS, "-received_date")
+
+
+class PaymentCreateSchema(StrictSchema):
+    pledge_id = Id(
+        load_default=None,
+        metadata={
+            "description": "The pledge this settles; omit it (and give "
+            "donor_id) to record money without a pledge."
+        },
+    )
+    donor_id = Id(load_default=None)
+    amount = DecimalText(required=True)
+    currency = Currency(required=True)
+    received_date = Day(required=True)
+    reference = Text(max_length=120, load_default=None)
+
+
+def rate_text(scaled: int | None) -> str | None:
+    """A rate stored as an integer scaled by 10**8, as plain decimal text without trailing zeros."""
+    if scaled is None:
+        return None
+    whole, fraction = divmod(int(scaled), 100_000_000)
+    if not fraction:
+        return str(whole)
+    return f"{whole}.{fraction:08d}".rstrip("0")
+
+
+def payment_item(row: Any) -> dict[str, Any]:
+    exponent = row.exponent
+    return {
+        "id": row.id,
+        "pledge_id": row.pledge_id,
+        "donor_id": row.donor_id,
+        "donor_name": row.donor_name,
+        "received_date": day(row.received_date),
+        "amount": amount(row.amount_minor, exponent),
+        "currency": row.currency,
+        "usd_amount": usd(row.usd_minor),
+        "rate": rate_text(row.rate_scaled),
+        "rate_date": day(row.rate_date),
+        "reference": row.reference,
+    }

@@ -1,0 +1,82 @@
+"""/api/v1/exchange-rates: list, record one (or correct it), and record many at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from ...auth.permissions import MONEY_WRITERS
+from ...errors import InvalidInput
+from ...extensions import db
+from ...fx.services import set_rate
+from ..core import ApiBlueprint, action, actor
+from ..queries.rates import get_rate, list_rates
+from ..render import json_response, list_response
+from ..schemas.rates import (
+    RateBulkResultSchema,
+    RateBulkSchema,
+    RateCreateSchema,
+    RateListArgs,
+    RateSchema,
+    rate_item,
+)
+from .common import LIST_HEADERS
+
+blp = ApiBlueprint(
+    "exchange_rates",
+    __name__,
+    "/exchange-rates",
+    "UN operational rates of exchange: currency units per USD from an effective date.",
+)
+
+
+@blp.route("")
+class Rates(MethodView):
+    @action()
+    @blp.arguments(RateListArgs, location="query", as_kwargs=True)
+    @blp.response(200, RateSchema(many=True), headers=LIST_HEADERS)
+    def get(self, **args: Any):
+        """List rates."""
+        page = list_rates(db.session, args)
+        return list_response(page, map(rate_item, page.rows))
+
+    @action(*MONEY_WRITERS)
+    @blp.arguments(RateCreateSchema, as_kwargs=True)
+    @blp.response(201, RateSchema)
+    @blp.alt_response(200, schema=RateSchema, description="The rate of that currency and date was corrected.")
+    def post(self, **data: Any):
+        """Record the rate of a currency from a date, or correct it (posted conversions keep their rate)."""
+        row, new = set_rate(
+            db.session,
+            data["currency"],
+            data["effective_date"],
+            data["units_per_usd"],
+            actor=actor(),
+            source=data.get("source"),
+        )
+        return json_response(rate_item(get_rate(db.session, row.id)), status=201 if new else 200)
+
+
+@blp.route("/bulk")
+class RatesBulk(MethodView):
+    @action(*MONEY_WRITERS)
+    @blp.arguments(RateBulkSchema)
+    @blp.response(200, RateBulkResultSchema)
+    def post(self, data: dict[str, Any]):
+        """Record up to 1,000 rates in one transaction: all of them, or none if one is refused."""
+        created = updated = 0
+        for index, item in enumerate(data["rates"]):
+            try:
+                _row, new = set_rate(
+                    db.session,
+                    item["currency"],
+                    item["effective_date"],
+                    item["units_per_usd"],
+                    actor=actor(),
+                    source=item.get("source"),
+                )
+            except InvalidInput as exc:
+                raise InvalidInput({f"rates.{index}.{k}": v for k, v in exc.errors.items()}) from exc
+            created, updated = created + new, updated + (not new)
+        return json_response({"created": created, "updated": updated})
