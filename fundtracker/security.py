@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_login import AnonymousUserMixin
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .context import client_address
+from .database import read_only_intent
 from .extensions import csrf, db, limiter, login_manager
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -155,7 +159,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(identity: str):  # type: ignore[no-untyped-def]
-        return user_for_identity(db.session, identity)
+        return _apart(lambda apart: user_for_identity(apart, identity))
 
     @login_manager.unauthorized_handler
     def unauthorized() -> Response:
@@ -201,15 +205,41 @@ def _authenticate_bearer() -> None:
     (a browser never attaches the header on its own, so a forged cross-site request cannot carry it)."""
     if not is_api_request():
         return
-    from .auth.tokens import bearer_from_header, user_for_bearer_token
+    from .auth.models import ApiToken, utcnow
+    from .auth.tokens import bearer_from_header, stamp_due, usable_token
 
     header = request.headers.get("Authorization")
     if header is None:
         return
     raw = bearer_from_header(header)
     g.auth_via_token = True
-    user = user_for_bearer_token(db.session, raw) if raw else None
+
+    def lookup(apart: Session) -> Any:
+        token = usable_token(apart, raw)
+        if token is None:
+            return None
+        if stamp_due(token):
+            g._stamp_token_id = token.id
+        return token.user
+
+    user = _apart(lookup)
+    stamp = g.pop("_stamp_token_id", None)
+    if stamp is not None:
+        with Session(db.engine) as apart:  # a short write of its own (SQLite: BEGIN IMMEDIATE)
+            apart.execute(update(ApiToken).where(ApiToken.id == stamp).values(last_used_at=utcnow()))
+            apart.commit()
     login_manager._update_request_context_with_user(user)
+
+
+def _apart(lookup: Callable[[Session], Any]) -> Any:
+    """Run a sign-in lookup in a short read of its own and hand the user to the request's session without a
+    query. The request's own transaction then begins with its view's first statement, as the view declares
+    (SQLite: a plain BEGIN under read_only_intent(), BEGIN IMMEDIATE otherwise); if the lookup began it, every
+    page would hold SQLite's write lock from its first line."""
+    with Session(db.engine, expire_on_commit=False) as apart, read_only_intent():
+        user = lookup(apart)
+        apart.rollback()
+    return None if user is None else db.session.merge(user, load=False)
 
 
 def _protect_from_csrf() -> None:

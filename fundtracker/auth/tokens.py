@@ -95,9 +95,9 @@ def list_tokens(session: Session, *, user_id: int, actor: Actor) -> list[ApiToke
     ).scalars())
 
 
-def user_for_bearer_token(session: Session, raw: str | None) -> User | None:
-    """The API door's authentication: the token's owner, or None for an unknown, revoked or expired token or a
-    disabled account. Stamps last_used_at (flushed; the API door's commit keeps it)."""
+def usable_token(session: Session, raw: str | None) -> ApiToken | None:
+    """The token a raw bearer string stands for, if it may be used now: known, not revoked, not expired, its
+    owner's account active. Reads only."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     digest = token_digest(raw)
@@ -105,10 +105,22 @@ def user_for_bearer_token(session: Session, raw: str | None) -> User | None:
     # The lookup is by an indexed digest; compare again in constant time so no timing reveals a near miss.
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
-    now = utcnow()
-    if not token.usable_at(now) or not token.user.is_active:
+    if not token.usable_at(utcnow()) or not token.user.is_active:
         return None
-    if token.last_used_at is None or now - as_utc(token.last_used_at) > LAST_USED_RESOLUTION:
-        token.last_used_at = now
+    return token
+
+
+def stamp_due(token: ApiToken) -> bool:
+    return token.last_used_at is None or utcnow() - as_utc(token.last_used_at) > LAST_USED_RESOLUTION
+
+
+def user_for_bearer_token(session: Session, raw: str | None) -> User | None:
+    """The API door's authentication: the token's owner, or None for an unknown, revoked or expired token or a
+    disabled account. Stamps last_used_at (flushed; the caller's commit keeps it)."""
+    token = usable_token(session, raw)
+    if token is None:
+        return None
+    if stamp_due(token):
+        token.last_used_at = utcnow()
         session.flush()
     return token.user

@@ -160,3 +160,45 @@ def test_api_answers_json_errors(probed, client):
     missing = client.get("/api/v1/no-such-thing")
     assert missing.status_code == 404 and missing.get_json()["code"] == "not_found"
     assert client.get("/no-such-page").mimetype == "text/html"
+
+
+def test_sign_in_lookups_do_not_take_sqlite_s_write_lock(app, client, users):
+    """The user is loaded in a short read of its own, so a page's view decides how its transaction begins
+    (SQLite: a plain BEGIN for read-only pages, instead of holding the write lock from the first line)."""
+    import sqlite3
+
+    from flask_login import login_required
+    from sqlalchemy import text
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's database-wide write lock only (PostgreSQL locks rows)")
+
+    def write_lock_free() -> bool:
+        other = sqlite3.connect(db.engine.url.database, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+
+    @login_required
+    def lock_state():  # type: ignore[no-untyped-def]
+        free_after_sign_in = write_lock_free()
+        db.session.execute(text("SELECT 1"))  # control: a statement with write intent takes the lock
+        return jsonify(free=free_after_sign_in, control=write_lock_free(), role=current_user.role,
+                       donor=current_user.donor_id)
+
+    app.add_url_rule("/probe/lock", "probe_lock", lock_state)
+    app.add_url_rule("/api/v1/_lock", "api_probe_lock", lock_state)
+    liaison = users["donor_liaison"]
+    token, raw = create_token(db.session, user_id=liaison.id, name="t", actor=liaison)
+    sign_in(client, liaison.email)
+    expected = {"free": True, "control": False, "role": "donor_liaison", "donor": liaison.donor_id}
+    assert client.get("/probe/lock").get_json() == expected
+    answer = app.test_client().get("/api/v1/_lock", headers={"Authorization": f"Bearer {raw}"})
+    assert answer.get_json() == expected
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).last_used_at is not None  # the stamp was written apart
