@@ -70,20 +70,47 @@ DATA_WORDS = (
     _l("criminal_justice_reform"),
     _l("asset_recovery"),
     # accounts of the journal
-    _l("contributions_receivable"), _l("contribution_revenue"), _l("cash"), _l("fx_realised"), _l("fx_unrealised"),
-    _l("write_off_expense"), _l("fund_balance_unallocated"), _l("fund_balance_allocated"),
-    _l("project_expenditure"), _l("psc_charged"),
+    _l("contributions_receivable"),
+    _l("contribution_revenue"),
+    _l("cash"),
+    _l("fx_realised"),
+    _l("fx_unrealised"),
+    _l("write_off_expense"),
+    _l("fund_balance_unallocated"),
+    _l("fund_balance_allocated"),
+    _l("project_expenditure"),
+    _l("psc_charged"),
     # what can be imported, and the workbooks (exports/services.py titles)
-    _l("pledges"), _l("payments"), _l("projects"), _l("expenditures"), _l("rates"),
-    _l("General ledger"), _l("Donor statement"), _l("Project financial statement"), _l("Trial balance"),
-    _l("Contributions by donor by year"), _l("Allocations and programme support costs"), _l("Exchange rates used"),
-    _l("Audit trail"), _l("over 365"),
+    _l("pledges"),
+    _l("payments"),
+    _l("projects"),
+    _l("expenditures"),
+    _l("rates"),
+    _l("General ledger"),
+    _l("Donor statement"),
+    _l("Project financial statement"),
+    _l("Trial balance"),
+    _l("Contributions by donor by year"),
+    _l("Allocations and programme support costs"),
+    _l("Exchange rates used"),
+    _l("Audit trail"),
+    _l("over 365"),
     # error pages (portal/errors.py translates its titles and messages when it renders them)
-    _l("Bad request"), _l("Sign-in needed"), _l("Not allowed"), _l("Not found"), _l("Method not allowed"),
-    _l("Conflict"), _l("Too large"), _l("Refused"), _l("Too many attempts"), _l("Something went wrong"),
-    _l("The request could not be understood."), _l("Your role does not allow this."),
+    _l("Bad request"),
+    _l("Sign-in needed"),
+    _l("Not allowed"),
+    _l("Not found"),
+    _l("Method not allowed"),
+    _l("Conflict"),
+    _l("Too large"),
+    _l("Refused"),
+    _l("Too many attempts"),
+    _l("Something went wrong"),
+    _l("The request could not be understood."),
+    _l("Your role does not allow this."),
     _l("There is nothing here, or you do not have access to it."),
-    _l("This address does not accept that kind of request."), _l("The upload is larger than allowed."),
+    _l("This address does not accept that kind of request."),
+    _l("The upload is larger than allowed."),
     _l("Too many attempts in a short time. Wait a few minutes, then try again."),
     _l("The server could not complete this request. The error has been logged; nothing was saved."),
 )
@@ -156,7 +183,8 @@ def percent(value: Decimal | None) -> str:
 
 
 def number(value: int | Decimal | None) -> str:
-    return "—" if value is None else format_decimal(value)
+    """A number such as a UN rate, with every decimal it has (up to a rate's 8), in the language's style."""
+    return "—" if value is None else format_decimal(value, format="#,##0.########")
 
 
 def country_name(country: Any) -> str:
