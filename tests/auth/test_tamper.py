@@ -114,3 +114,20 @@ def test_the_triggers_refuse_tampering_in_the_first_place(session, books):
     with pytest.raises(Exception, match="immutable"):
         session.execute(text("UPDATE audit_event SET actor_label = 'x' WHERE id = :id"), {"id": event_id})
     session.rollback()
+
+
+def test_an_inserted_audit_event_is_named(app, session, books):
+    """A forged event slipped in after an old one (copying that one's hash as its link) breaks the chain."""
+    events = list(session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars())
+    pretended_parent = events[len(events) // 2]
+    columns = ("occurred_at", "actor_id", "actor_label", "client_address", "action", "object_type",
+               "object_id", "before", "after")
+    forged_id = events[-1].id + 1
+    session.execute(text(
+        f"INSERT INTO audit_event (id, {', '.join(columns)}, prev_hash, hash) "
+        f"SELECT :id, {', '.join(columns)}, :prev, :hash FROM audit_event WHERE id = :source"),
+        {"id": forged_id, "prev": pretended_parent.hash, "hash": "f" * 64, "source": pretended_parent.id})
+    session.commit()
+    report = verify_ledger(session)
+    assert f"audit event {forged_id}: chain broken (an event before it was removed or inserted)" \
+        in report.problems
