@@ -314,10 +314,7 @@ def main() -> None:
             build_database(Path(args.db), args.rows)
             return
         out = Path(args.out)
-        if args.child == "export":
-            result = child_export(Path(args.db), out)
-        else:
-            result = child_baseline(args.rows, out)
+        result = child_export(Path(args.db), out) if args.child == "export" else child_baseline(args.rows, out)
         result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return

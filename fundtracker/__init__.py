@@ -1,4 +1,4 @@
-"""fundtracker: the books of the UN Crime Prevention and Criminal Justice Fund. create_app() is the table of contents."""
+"""fundtracker: the books of the UN Crime Prevention and Criminal Justice Fund; create_app() is the contents."""
 
 from __future__ import annotations
 

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 # SQLite ignores SELECT ... FOR UPDATE, so a transaction that may write must take the write lock when it
 # begins (BEGIN IMMEDIATE); otherwise two allocations could both read the same balance. Read-only work
 # (GET requests, exports) sets this to False to let readers run beside a writer under WAL.
-sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_write_intent", default=True)
+sqlite_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "sqlite_write_intent", default=True
+)
 
 
 @contextmanager

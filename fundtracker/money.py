@@ -11,15 +11,15 @@ USD_EXPONENT = 2
 
 def parse_decimal(value: object) -> Decimal:
     """Turn a string or int into a Decimal; floats are refused because they already lost cents."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("Amounts must be written as text such as \"1250.00\", not as a floating-point number.")
+    if isinstance(value, bool | float):
+        raise ValueError('Amounts must be written as text such as "1250.00", not as a floating-point number.')
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int | str):
         try:
             result = Decimal(str(value).strip())
         except InvalidOperation as exc:
-            raise ValueError(f"\"{value}\" is not a number.") from exc
+            raise ValueError(f'"{value}" is not a number.') from exc
     else:
         raise ValueError("Amounts must be a number written as text.")
     if not result.is_finite():

@@ -37,28 +37,55 @@ def seed_reference(session: Session) -> dict[str, int]:
         if row["iso3"] in known:
             continue
         country = Country(
-            iso3=row["iso3"], iso2=row["iso2"] or None, m49=row["m49"], name=row["name"], name_fr=row["name_fr"],
-            name_es=row["name_es"], region=row["region"] or None, subregion=row["subregion"] or None,
-            ldc=row["ldc"] == "1", lldc=row["lldc"] == "1", sids=row["sids"] == "1",
+            iso3=row["iso3"],
+            iso2=row["iso2"] or None,
+            m49=row["m49"],
+            name=row["name"],
+            name_fr=row["name_fr"],
+            name_es=row["name_es"],
+            region=row["region"] or None,
+            subregion=row["subregion"] or None,
+            ldc=row["ldc"] == "1",
+            lldc=row["lldc"] == "1",
+            sids=row["sids"] == "1",
         )
-        country.statuses = [CountryStatus(status=row["status"], effective_from=_date(row["status_from"]),
-                                          source="UN WESP 2020 statistical annex")]
+        country.statuses = [
+            CountryStatus(
+                status=row["status"],
+                effective_from=_date(row["status_from"]),
+                source="UN WESP 2020 statistical annex",
+            )
+        ]
         session.add(country)
         counts["countries"] += 1
     known = set(session.execute(select(Instrument.code)).scalars())
     for row in _rows("instruments.csv"):
         if row["code"] not in known:
-            session.add(Instrument(code=row["code"], treaty_no=row["treaty_no"], short_name=row["short_name"],
-                                   title=row["title"], adopted=_date(row["adopted"]),
-                                   entry_into_force=_date(row["entry_into_force"])))
+            session.add(
+                Instrument(
+                    code=row["code"],
+                    treaty_no=row["treaty_no"],
+                    short_name=row["short_name"],
+                    title=row["title"],
+                    adopted=_date(row["adopted"]),
+                    entry_into_force=_date(row["entry_into_force"]),
+                )
+            )
             counts["instruments"] += 1
     session.flush()
     iso = dict(session.execute(select(Country.iso3, Country.id)).all())
     known = set(session.execute(select(ImplementingEntity.acronym)).scalars())
     for row in _rows("implementing_entities.csv"):
         if row["acronym"] not in known:
-            session.add(ImplementingEntity(acronym=row["acronym"], name=row["name"], city=row["city"] or None,
-                                           country_id=iso.get(row["country_iso3"]), kind=row["kind"]))
+            session.add(
+                ImplementingEntity(
+                    acronym=row["acronym"],
+                    name=row["name"],
+                    city=row["city"] or None,
+                    country_id=iso.get(row["country_iso3"]),
+                    kind=row["kind"],
+                )
+            )
             counts["implementing_entities"] += 1
     session.flush()
     return counts

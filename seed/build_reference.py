@@ -1,6 +1,6 @@
 """Turns the public facts in ../shared/data into the project's own seed files (run by hand; outputs committed).
 
-    python seed/build_reference.py [../shared/data]
+python seed/build_reference.py [../shared/data]
 """
 
 from __future__ import annotations
@@ -61,24 +61,67 @@ def main(data: Path) -> None:
     countries = []
     for r in read(data / "countries/wesp_country_classification.csv"):
         names = names_by_iso3.get(r["iso3"], {})
-        countries.append([
-            r["iso3"], r["iso2"], r["m49"], r["name_m49"],
-            names.get("UNTERM French Short") or r["name_m49"], names.get("UNTERM Spanish Short") or r["name_m49"],
-            r["m49_region"], r["m49_subregion"], int(bool(r["ldc"])), int(bool(r["lldc"])), int(bool(r["sids"])),
-            STATUS[r["wesp_group"]], WESP_EDITION_DATE,
-        ])
-    write("countries.csv", ["iso3", "iso2", "m49", "name", "name_fr", "name_es", "region", "subregion",
-                            "ldc", "lldc", "sids", "status", "status_from"], countries)
+        countries.append(
+            [
+                r["iso3"],
+                r["iso2"],
+                r["m49"],
+                r["name_m49"],
+                names.get("UNTERM French Short") or r["name_m49"],
+                names.get("UNTERM Spanish Short") or r["name_m49"],
+                r["m49_region"],
+                r["m49_subregion"],
+                int(bool(r["ldc"])),
+                int(bool(r["lldc"])),
+                int(bool(r["sids"])),
+                STATUS[r["wesp_group"]],
+                WESP_EDITION_DATE,
+            ]
+        )
+    write(
+        "countries.csv",
+        [
+            "iso3",
+            "iso2",
+            "m49",
+            "name",
+            "name_fr",
+            "name_es",
+            "region",
+            "subregion",
+            "ldc",
+            "lldc",
+            "sids",
+            "status",
+            "status_from",
+        ],
+        countries,
+    )
 
     codes_by_no = {"XVIII-12": "UNTOC", "XVIII-12-a": "TIP", "XVIII-12-b": "SOM", "XVIII-12-c": "FIREARMS"}
-    write("instruments.csv", ["code", "treaty_no", "short_name", "title", "adopted", "entry_into_force"], [
-        [codes_by_no[r["untc_mtdsg_no"]], r["untc_mtdsg_no"], r["short_name"], r["title"], r["adopted"],
-         r["entry_into_force"]]
-        for r in read(data / "untoc/untoc_instruments.csv")
-    ])
-    write("implementing_entities.csv", ["acronym", "name", "city", "country_iso3", "kind"], [
-        [r["acronym"], r["name"], r["city"], r["country_iso3"], r["type"]] for r in read(data / "pni/pni_institutes.csv")
-    ])
+    write(
+        "instruments.csv",
+        ["code", "treaty_no", "short_name", "title", "adopted", "entry_into_force"],
+        [
+            [
+                codes_by_no[r["untc_mtdsg_no"]],
+                r["untc_mtdsg_no"],
+                r["short_name"],
+                r["title"],
+                r["adopted"],
+                r["entry_into_force"],
+            ]
+            for r in read(data / "untoc/untoc_instruments.csv")
+        ],
+    )
+    write(
+        "implementing_entities.csv",
+        ["acronym", "name", "city", "country_iso3", "kind"],
+        [
+            [r["acronym"], r["name"], r["city"], r["country_iso3"], r["type"]]
+            for r in read(data / "pni/pni_institutes.csv")
+        ],
+    )
 
 
 if __name__ == "__main__":

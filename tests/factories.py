@@ -43,52 +43,122 @@ class Factory:
         set_rate(self.session, currency, day, Decimal(units_per_usd), actor=self.system)
 
     def donor(self, name: str | None = None, **kw: Any):  # type: ignore[no-untyped-def]
-        return create_donor(self.session, name=name or f"Donor {self._next()}", kind=kw.pop("kind", "other"),
-                            actor=self.system, **kw)
+        return create_donor(
+            self.session,
+            name=name or f"Donor {self._next()}",
+            kind=kw.pop("kind", "other"),
+            actor=self.system,
+            **kw,
+        )
 
     def user(self, role: str, donor_id: int | None = None, email: str | None = None) -> User:
         n = self._next()
-        return create_user(self.session, email=email or f"{role}{n}@example.org", name=f"{role} {n}", role=role,
-                           actor=self.system, password=PASSWORD,
-                           donor_id=donor_id if role == DONOR_LIAISON else None)
+        return create_user(
+            self.session,
+            email=email or f"{role}{n}@example.org",
+            name=f"{role} {n}",
+            role=role,
+            actor=self.system,
+            password=PASSWORD,
+            donor_id=donor_id if role == DONOR_LIAISON else None,
+        )
 
-    def project(self, *, countries: tuple[str, ...] = ("KEN",), instruments: tuple[str, ...] = ("UNTOC",),
-                themes: tuple[str, ...] = (), **kw: Any):  # type: ignore[no-untyped-def]
+    def project(
+        self,
+        *,
+        countries: tuple[str, ...] = ("KEN",),
+        instruments: tuple[str, ...] = ("UNTOC",),
+        themes: tuple[str, ...] = (),
+        **kw: Any,
+    ):  # type: ignore[no-untyped-def]
         n = self._next()
-        entity = self.session.execute(select(ImplementingEntity.id).order_by(ImplementingEntity.id)).scalars().first()
+        entity = (
+            self.session.execute(select(ImplementingEntity.id).order_by(ImplementingEntity.id))
+            .scalars()
+            .first()
+        )
         return create_project(
-            self.session, code=kw.pop("code", f"TST/{n:03d}"), title=kw.pop("title", f"Test project {n}"),
-            implementing_entity_id=entity, start_date=kw.pop("start_date", dt.date(2024, 1, 1)),
+            self.session,
+            code=kw.pop("code", f"TST/{n:03d}"),
+            title=kw.pop("title", f"Test project {n}"),
+            implementing_entity_id=entity,
+            start_date=kw.pop("start_date", dt.date(2024, 1, 1)),
             end_date=kw.pop("end_date", dt.date(2027, 12, 31)),
             beneficiary_ids=[self.country(c).id for c in countries],
-            instrument_ids=[self.instrument(i).id for i in instruments], themes=list(themes),
-            actor=kw.pop("actor", self.system), **kw)
+            instrument_ids=[self.instrument(i).id for i in instruments],
+            themes=list(themes),
+            actor=kw.pop("actor", self.system),
+            **kw,
+        )
 
-    def pledge(self, donor=None, amount: str = "1000.00", currency: str = "USD",  # type: ignore[no-untyped-def]
-               on: str = "2025-01-15", **kw: Any):
+    def pledge(
+        self,
+        donor=None,
+        amount: str = "1000.00",
+        currency: str = "USD",  # type: ignore[no-untyped-def]
+        on: str = "2025-01-15",
+        **kw: Any,
+    ):
         donor = donor or self.donor()
-        return create_pledge(self.session, donor_id=donor.id, amount=Decimal(amount), currency=currency,
-                             pledge_date=dt.date.fromisoformat(on), actor=kw.pop("actor", self.system), **kw)
+        return create_pledge(
+            self.session,
+            donor_id=donor.id,
+            amount=Decimal(amount),
+            currency=currency,
+            pledge_date=dt.date.fromisoformat(on),
+            actor=kw.pop("actor", self.system),
+            **kw,
+        )
 
     def payment(self, pledge, amount: str, on: str = "2025-02-01", **kw: Any):  # type: ignore[no-untyped-def]
-        return record_payment(self.session, pledge_id=pledge.id, amount=Decimal(amount),
-                              currency=kw.pop("currency", pledge.currency), received_date=dt.date.fromisoformat(on),
-                              actor=kw.pop("actor", self.system), **kw)
+        return record_payment(
+            self.session,
+            pledge_id=pledge.id,
+            amount=Decimal(amount),
+            currency=kw.pop("currency", pledge.currency),
+            received_date=dt.date.fromisoformat(on),
+            actor=kw.pop("actor", self.system),
+            **kw,
+        )
 
     def allocation(self, pledge, project, amount: str, on: str = "2025-03-01", **kw: Any):  # type: ignore[no-untyped-def]
-        return allocate(self.session, pledge_id=pledge.id, project_id=project.id, amount_usd=Decimal(amount),
-                        allocation_date=dt.date.fromisoformat(on), actor=kw.pop("actor", self.system), **kw)
+        return allocate(
+            self.session,
+            pledge_id=pledge.id,
+            project_id=project.id,
+            amount_usd=Decimal(amount),
+            allocation_date=dt.date.fromisoformat(on),
+            actor=kw.pop("actor", self.system),
+            **kw,
+        )
 
-    def expenditure(self, project, amount: str, currency: str = "USD", on: str = "2025-04-01",  # type: ignore[no-untyped-def]
-                    **kw: Any):
-        return record_expenditure(self.session, project_id=project.id, amount=Decimal(amount), currency=currency,
-                                  expenditure_date=dt.date.fromisoformat(on), description=kw.pop("description", "Workshop"),
-                                  actor=kw.pop("actor", self.system), **kw)
+    def expenditure(
+        self,
+        project,
+        amount: str,
+        currency: str = "USD",
+        on: str = "2025-04-01",  # type: ignore[no-untyped-def]
+        **kw: Any,
+    ):
+        return record_expenditure(
+            self.session,
+            project_id=project.id,
+            amount=Decimal(amount),
+            currency=currency,
+            expenditure_date=dt.date.fromisoformat(on),
+            description=kw.pop("description", "Workshop"),
+            actor=kw.pop("actor", self.system),
+            **kw,
+        )
 
     def entry_for(self, source_type: str, source_id: int) -> JournalEntry:
-        return self.session.execute(select(JournalEntry).where(
-            JournalEntry.source_type == source_type, JournalEntry.source_id == source_id,
-            JournalEntry.reverses_id.is_(None))).scalar_one()
+        return self.session.execute(
+            select(JournalEntry).where(
+                JournalEntry.source_type == source_type,
+                JournalEntry.source_id == source_id,
+                JournalEntry.reverses_id.is_(None),
+            )
+        ).scalar_one()
 
     def funded_project(self, amount: str = "10000.00", psc: str = "0.13", **kw: Any):  # type: ignore[no-untyped-def]
         """A project with `amount` USD allocated from a fully paid USD pledge."""

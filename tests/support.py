@@ -24,7 +24,10 @@ def need(available: bool, reason: str) -> None:
 
 def need_chromium() -> str:
     path = "/usr/bin/chromium"
-    need(Path(path).exists(), "Chromium is missing: apt-get install chromium (browser tests use /usr/bin/chromium)")
+    need(
+        Path(path).exists(),
+        "Chromium is missing: apt-get install chromium (browser tests use /usr/bin/chromium)",
+    )
     return path
 
 
@@ -35,13 +38,22 @@ def need_libreoffice() -> str:
 
 
 def need_postgres() -> str:
-    need(ENGINE == "postgresql", "PostgreSQL tests run when FUNDTRACKER_TEST_DATABASE_URL points at a server, "
-         "e.g. postgresql://postgres@127.0.0.1:5432/test")
+    need(
+        ENGINE == "postgresql",
+        "PostgreSQL tests run when FUNDTRACKER_TEST_DATABASE_URL points at a server, "
+        "e.g. postgresql://postgres@127.0.0.1:5432/test",
+    )
     return PG_URL
 
 
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

@@ -9,8 +9,21 @@ from fundtracker.ledger.models import JournalLine
 
 from .support import ENGINE
 
-TABLES = ("donor", "pledge", "payment", "allocation", "expenditure", "journal_entry", "journal_line",
-          "audit_event", "exchange_rate", "project", "user_account", "country", "currency")
+TABLES = (
+    "donor",
+    "pledge",
+    "payment",
+    "allocation",
+    "expenditure",
+    "journal_entry",
+    "journal_line",
+    "audit_event",
+    "exchange_rate",
+    "project",
+    "user_account",
+    "country",
+    "currency",
+)
 
 
 def row_counts() -> dict[str, int]:
@@ -42,7 +55,9 @@ def test_demo_seed_is_idempotent_and_verifies(app):
         db.session.execute(text("ALTER TABLE journal_line DISABLE TRIGGER journal_line_immutable"))
     else:
         db.session.execute(text("DROP TRIGGER journal_line_no_update"))
-    db.session.execute(text("UPDATE journal_line SET usd_minor = usd_minor + 1 WHERE id = :id"), {"id": line_id})
+    db.session.execute(
+        text("UPDATE journal_line SET usd_minor = usd_minor + 1 WHERE id = :id"), {"id": line_id}
+    )
     db.session.commit()
     db.session.remove()
     broken = runner.invoke(args=["verify-ledger"])

@@ -12,7 +12,9 @@ def test_models_and_migrations_agree(app):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
         differences = compare_metadata(context, db.metadata)
-    assert differences == [], "models and migrations differ; write a migration:\n" + "\n".join(map(str, differences))
+    assert differences == [], "models and migrations differ; write a migration:\n" + "\n".join(
+        map(str, differences)
+    )
 
 
 def test_database_is_at_the_newest_revision(app):

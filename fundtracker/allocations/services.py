@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..audit.services import record_event
 from ..auth.permissions import Actor, require_money_writer, require_project_editor
-from ..contributions.models import CONFIRMED, SOFTLY_EARMARKED, EARMARKED, TIGHTLY_EARMARKED, Pledge
+from ..contributions.models import CONFIRMED, EARMARKED, SOFTLY_EARMARKED, TIGHTLY_EARMARKED, Pledge
 from ..contributions.services import get_pledge
 from ..database import lock_rows
 from ..errors import InvalidInput
@@ -37,34 +37,53 @@ def earmark_refusal(session: Session, pledge: Pledge, project: Project) -> str |
     if level == TIGHTLY_EARMARKED and pledge.earmark_project_id != project.id:
         return "This contribution is earmarked to another project."
     if level == EARMARKED:
-        hit = session.execute(select(ProjectBeneficiary.country_id).where(
-            ProjectBeneficiary.project_id == project.id,
-            ProjectBeneficiary.country_id == pledge.earmark_country_id)).first()
+        hit = session.execute(
+            select(ProjectBeneficiary.country_id).where(
+                ProjectBeneficiary.project_id == project.id,
+                ProjectBeneficiary.country_id == pledge.earmark_country_id,
+            )
+        ).first()
         if hit is None:
             country = session.get(Country, pledge.earmark_country_id)
-            return f"This contribution is earmarked to {country.name if country else 'a country'}, " \
-                   "which is not a beneficiary of this project."
+            return (
+                f"This contribution is earmarked to {country.name if country else 'a country'}, "
+                "which is not a beneficiary of this project."
+            )
     if level == SOFTLY_EARMARKED:
         if pledge.earmark_instrument_id is not None:
-            hit = session.execute(select(ProjectInstrument.instrument_id).where(
-                ProjectInstrument.project_id == project.id,
-                ProjectInstrument.instrument_id == pledge.earmark_instrument_id)).first()
+            hit = session.execute(
+                select(ProjectInstrument.instrument_id).where(
+                    ProjectInstrument.project_id == project.id,
+                    ProjectInstrument.instrument_id == pledge.earmark_instrument_id,
+                )
+            ).first()
             if hit is None:
                 return "This contribution is earmarked to an instrument this project does not support."
         if pledge.earmark_theme is not None:
-            hit = session.execute(select(ProjectTheme.theme).where(
-                ProjectTheme.project_id == project.id, ProjectTheme.theme == pledge.earmark_theme)).first()
+            hit = session.execute(
+                select(ProjectTheme.theme).where(
+                    ProjectTheme.project_id == project.id, ProjectTheme.theme == pledge.earmark_theme
+                )
+            ).first()
             if hit is None:
-                return f"This contribution is earmarked to the theme {pledge.earmark_theme.replace('_', ' ')}, " \
-                       "which this project does not cover."
+                return (
+                    f"This contribution is earmarked to the theme {pledge.earmark_theme.replace('_', ' ')}, "
+                    "which this project does not cover."
+                )
         if pledge.earmark_region is not None:
-            hit = session.execute(select(Country.id).join(
-                ProjectBeneficiary, ProjectBeneficiary.country_id == Country.id).where(
-                ProjectBeneficiary.project_id == project.id,
-                (Country.region == pledge.earmark_region) | (Country.subregion == pledge.earmark_region))).first()
+            hit = session.execute(
+                select(Country.id)
+                .join(ProjectBeneficiary, ProjectBeneficiary.country_id == Country.id)
+                .where(
+                    ProjectBeneficiary.project_id == project.id,
+                    (Country.region == pledge.earmark_region) | (Country.subregion == pledge.earmark_region),
+                )
+            ).first()
             if hit is None:
-                return f"This contribution is earmarked to {pledge.earmark_region}; no beneficiary of this " \
-                       "project is in that region."
+                return (
+                    f"This contribution is earmarked to {pledge.earmark_region}; no beneficiary of this "
+                    "project is in that region."
+                )
     return None
 
 
@@ -74,8 +93,14 @@ def available_to_allocate(session: Session, pledge_id: int) -> int:
 
 
 def allocate(
-    session: Session, *, pledge_id: int, project_id: int, amount_usd: Decimal, allocation_date: dt.date,
-    actor: Actor, note: str | None = None,
+    session: Session,
+    *,
+    pledge_id: int,
+    project_id: int,
+    amount_usd: Decimal,
+    allocation_date: dt.date,
+    actor: Actor,
+    note: str | None = None,
 ) -> Allocation:
     """Move received, unallocated USD of one contribution to one project, within its earmark (rules 4 and 6)."""
     require_money_writer(actor)
@@ -85,7 +110,9 @@ def allocate(
     require_open_year(session, allocation_date, field="allocation_date")
     project = get_project(session, project_id)
     if project.status not in (DRAFT, ACTIVE):
-        raise InvalidInput.field("project_id", f"This project is {project.status}; it cannot receive new money.")
+        raise InvalidInput.field(
+            "project_id", f"This project is {project.status}; it cannot receive new money."
+        )
     # Lock the contribution first: concurrent allocations from it must see each other's effect.
     lock_rows(session, Pledge, [pledge_id])
     pledge = get_pledge(session, pledge_id)
@@ -93,29 +120,56 @@ def allocate(
         raise InvalidInput.field("pledge_id", "Only money received on a confirmed pledge can be allocated.")
     refusal = earmark_refusal(session, pledge, project)
     if refusal:
-        raise InvalidInput.field("project_id", refusal + " Allocate it elsewhere, or record the donor's consent "
-                                 "to re-earmark first.")
+        raise InvalidInput.field(
+            "project_id",
+            refusal + " Allocate it elsewhere, or record the donor's consent to re-earmark first.",
+        )
     available = available_to_allocate(session, pledge.id)
     if minor > available:
         raise InvalidInput.field(
-            "amount", f"Only {usd(available)} of this contribution has been received and not yet allocated; "
-                      f"{usd(minor)} is more than that.")
-    allocation = Allocation(pledge_id=pledge.id, project_id=project.id, allocation_date=allocation_date,
-                            usd_minor=minor, note=note, created_by_id=getattr(actor, "id", None))
+            "amount",
+            f"Only {usd(available)} of this contribution has been received and not yet allocated; "
+            f"{usd(minor)} is more than that.",
+        )
+    allocation = Allocation(
+        pledge_id=pledge.id,
+        project_id=project.id,
+        allocation_date=allocation_date,
+        usd_minor=minor,
+        note=note,
+        created_by_id=getattr(actor, "id", None),
+    )
     session.add(allocation)
     session.flush()
     dims = {"donor_id": pledge.donor_id, "pledge_id": pledge.id}
-    project_dims = {**dims, "project_id": project.id, "country_id": project.lead_country_id,
-                    "instrument_id": project.lead_instrument_id}
+    project_dims = {
+        **dims,
+        "project_id": project.id,
+        "country_id": project.lead_country_id,
+        "instrument_id": project.lead_instrument_id,
+    }
     post_entry(
-        session, entry_date=allocation_date, kind="allocation", source_type="allocation", source_id=allocation.id,
-        description=f"Allocation {allocation.id}: pledge {pledge.id} to project {project.code}", actor=actor,
+        session,
+        entry_date=allocation_date,
+        kind="allocation",
+        source_type="allocation",
+        source_id=allocation.id,
+        description=f"Allocation {allocation.id}: pledge {pledge.id} to project {project.code}",
+        actor=actor,
         date_field="allocation_date",
-        lines=[Line(FUND_UNALLOCATED, minor, USD, minor, **dims),
-               Line(FUND_ALLOCATED, -minor, USD, -minor, **project_dims)],
+        lines=[
+            Line(FUND_UNALLOCATED, minor, USD, minor, **dims),
+            Line(FUND_ALLOCATED, -minor, USD, -minor, **project_dims),
+        ],
     )
-    record_event(session, actor, "allocation.create", "allocation", allocation.id,
-                 after={"pledge_id": pledge.id, "project_id": project.id, "usd_minor": minor})
+    record_event(
+        session,
+        actor,
+        "allocation.create",
+        "allocation",
+        allocation.id,
+        after={"pledge_id": pledge.id, "project_id": project.id, "usd_minor": minor},
+    )
     return allocation
 
 
@@ -145,12 +199,20 @@ class Draw:
 
 def _plan_draws(session: Session, project_id: int, total: int, pledge_id: int | None) -> list[Draw]:
     """Charge spending to the project's contributions, oldest pledge first, each within its own PSC ceiling."""
-    balances = {row["pledge"]: row["available_to_spend"] for row in figures(session, ("pledge",), project_id=project_id)
-                if row["pledge"] is not None and row["available_to_spend"] > 0}
+    balances = {
+        row["pledge"]: row["available_to_spend"]
+        for row in figures(session, ("pledge",), project_id=project_id)
+        if row["pledge"] is not None and row["available_to_spend"] > 0
+    }
     if pledge_id is not None:
         balances = {k: v for k, v in balances.items() if k == pledge_id}
-    pledges = session.execute(select(Pledge).where(Pledge.id.in_(list(balances))).order_by(
-        Pledge.pledge_date, Pledge.id)).scalars().all()
+    pledges = (
+        session.execute(
+            select(Pledge).where(Pledge.id.in_(list(balances))).order_by(Pledge.pledge_date, Pledge.id)
+        )
+        .scalars()
+        .all()
+    )
     draws, remaining, capacity = [], total, 0
     for pledge in pledges:
         can = spendable(balances[pledge.id], pledge.psc_rate)
@@ -165,13 +227,22 @@ def _plan_draws(session: Session, project_id: int, total: int, pledge_id: int | 
             "amount",
             f"This spending ({usd(total)}) is more than the project can still spend: its allocations leave "
             f"{usd(available)}, which covers at most {usd(capacity)} of direct spending once programme support "
-            "costs are charged.")
+            "costs are charged.",
+        )
     return draws
 
 
 def record_expenditure(
-    session: Session, *, project_id: int, amount: Decimal, currency: str, expenditure_date: dt.date,
-    description: str, actor: Actor, pledge_id: int | None = None, external_key: str | None = None,
+    session: Session,
+    *,
+    project_id: int,
+    amount: Decimal,
+    currency: str,
+    expenditure_date: dt.date,
+    description: str,
+    actor: Actor,
+    pledge_id: int | None = None,
+    external_key: str | None = None,
 ) -> Expenditure:
     """Spend on a project: converted at the UN rate of the date, PSC charged on top, never past the allocations."""
     project = get_project(session, project_id)
@@ -193,10 +264,18 @@ def record_expenditure(
     candidates = [r["pledge"] for r in figures(session, ("pledge",), project_id=project_id) if r["pledge"]]
     lock_rows(session, Pledge, candidates)
     draws = _plan_draws(session, project.id, total, pledge_id)
-    expenditure = Expenditure(project_id=project.id, expenditure_date=expenditure_date, currency=code,
-                              amount_minor=minor, rate=rate.rate, rate_date=rate.rate_date, usd_minor=total,
-                              description=description.strip(), external_key=external_key,
-                              created_by_id=getattr(actor, "id", None))
+    expenditure = Expenditure(
+        project_id=project.id,
+        expenditure_date=expenditure_date,
+        currency=code,
+        amount_minor=minor,
+        rate=rate.rate,
+        rate_date=rate.rate_date,
+        usd_minor=total,
+        description=description.strip(),
+        external_key=external_key,
+        created_by_id=getattr(actor, "id", None),
+    )
     session.add(expenditure)
     session.flush()
     lines: list[Line] = []
@@ -205,19 +284,41 @@ def record_expenditure(
         # The original-currency amount is shared out in proportion; the last draw takes the remainder.
         original = original_left if index == len(draws) - 1 else minor * draw.direct // total
         original_left -= original
-        dims = {"donor_id": draw.pledge.donor_id, "pledge_id": draw.pledge.id, "project_id": project.id,
-                "country_id": project.lead_country_id, "instrument_id": project.lead_instrument_id}
+        dims = {
+            "donor_id": draw.pledge.donor_id,
+            "pledge_id": draw.pledge.id,
+            "project_id": project.id,
+            "country_id": project.lead_country_id,
+            "instrument_id": project.lead_instrument_id,
+        }
         lines += [
             Line(EXPENDITURE, draw.direct, code, original, rate.rate, rate.rate_date, **dims),
             Line(PSC, draw.psc, USD, draw.psc, **dims),
             Line(CASH, -(draw.direct + draw.psc), USD, -(draw.direct + draw.psc), **dims),
         ]
     post_entry(
-        session, entry_date=expenditure_date, kind="expenditure", source_type="expenditure",
-        source_id=expenditure.id, description=f"Expenditure {expenditure.id} on {project.code}: {description.strip()}",
-        actor=actor, lines=lines, date_field="expenditure_date",
+        session,
+        entry_date=expenditure_date,
+        kind="expenditure",
+        source_type="expenditure",
+        source_id=expenditure.id,
+        description=f"Expenditure {expenditure.id} on {project.code}: {description.strip()}",
+        actor=actor,
+        lines=lines,
+        date_field="expenditure_date",
     )
-    record_event(session, actor, "expenditure.create", "expenditure", expenditure.id,
-                 after={"project_id": project.id, "amount_minor": minor, "currency": code, "usd_minor": total,
-                        "psc_minor": sum(d.psc for d in draws)})
+    record_event(
+        session,
+        actor,
+        "expenditure.create",
+        "expenditure",
+        expenditure.id,
+        after={
+            "project_id": project.id,
+            "amount_minor": minor,
+            "currency": code,
+            "usd_minor": total,
+            "psc_minor": sum(d.psc for d in draws),
+        },
+    )
     return expenditure

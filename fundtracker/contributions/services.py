@@ -88,12 +88,19 @@ def _apply_earmark(session: Session, pledge: Pledge, level: int, target: dict[st
         raise InvalidInput.field("earmark_level", "The earmark level must be 1, 2, 3 or 4.")
     given = {k: v for k, v in target.items() if v not in (None, "")}
     allowed = EARMARK_TARGETS[level]
-    names = {1: "unearmarked", 2: "softly earmarked", 3: "earmarked to a country", 4: "earmarked to a project"}
+    names = {
+        1: "unearmarked",
+        2: "softly earmarked",
+        3: "earmarked to a country",
+        4: "earmarked to a project",
+    }
     if level == UNEARMARKED and given:
         raise InvalidInput.field("earmark_level", "Unearmarked money cannot have an earmark target.")
     if level != UNEARMARKED and len(given) != 1:
         choices = " or ".join(allowed)
-        raise InvalidInput.field("earmark_target", f"Money {names[level]} needs exactly one target: {choices}.")
+        raise InvalidInput.field(
+            "earmark_target", f"Money {names[level]} needs exactly one target: {choices}."
+        )
     if given and next(iter(given)) not in allowed:
         raise InvalidInput.field(
             "earmark_target", f"Money {names[level]} can only target: {', '.join(allowed)}."
@@ -108,7 +115,7 @@ def _apply_earmark(session: Session, pledge: Pledge, level: int, target: dict[st
             select(Country.id).where((Country.region == value) | (Country.subregion == value)).limit(1)
         ).first()
         if known is None:
-            raise InvalidInput.field("earmark_target", f"\"{value}\" is not a UN M49 region or sub-region.")
+            raise InvalidInput.field("earmark_target", f'"{value}" is not a UN M49 region or sub-region.')
     if kind == "country" and session.get(Country, value) is None:
         raise InvalidInput.field("earmark_target", "The country of this earmark does not exist.")
     if kind == "project" and session.get(Project, value) is None:
@@ -122,8 +129,17 @@ def _apply_earmark(session: Session, pledge: Pledge, level: int, target: dict[st
 
 
 def _pledge_line(pledge: Pledge, account: str, usd: int, amount: int, **dims: Any) -> Line:
-    return Line(account, usd, pledge.currency, amount, pledge.rate, pledge.rate_date,
-                donor_id=pledge.donor_id, pledge_id=pledge.id, **dims)
+    return Line(
+        account,
+        usd,
+        pledge.currency,
+        amount,
+        pledge.rate,
+        pledge.rate_date,
+        donor_id=pledge.donor_id,
+        pledge_id=pledge.id,
+        **dims,
+    )
 
 
 def create_pledge(
@@ -152,7 +168,9 @@ def create_pledge(
     if minor <= 0:
         raise InvalidInput.field("amount", "A pledge must be a positive amount.")
     if source_of_funds not in SOURCES_OF_FUNDS:
-        raise InvalidInput.field("source_of_funds", f"Source of funds must be one of: {', '.join(SOURCES_OF_FUNDS)}.")
+        raise InvalidInput.field(
+            "source_of_funds", f"Source of funds must be one of: {', '.join(SOURCES_OF_FUNDS)}."
+        )
     if psc_rate is None:
         psc_rate = UNEARMARKED_PSC_RATE if earmark_level == UNEARMARKED else DEFAULT_PSC_RATE
     if not Decimal(0) <= psc_rate < Decimal(1):
@@ -161,9 +179,17 @@ def create_pledge(
         require_open_year(session, pledge_date, field="pledge_date")
     rate = rate_on(session, code, pledge_date)
     pledge = Pledge(
-        donor_id=donor_id, reference=reference, pledge_date=pledge_date, currency=code, original_minor=minor,
-        rate=rate.rate, rate_date=rate.rate_date, state=ANNOUNCED, psc_rate=psc_rate,
-        source_of_funds=source_of_funds, external_key=external_key,
+        donor_id=donor_id,
+        reference=reference,
+        pledge_date=pledge_date,
+        currency=code,
+        original_minor=minor,
+        rate=rate.rate,
+        rate_date=rate.rate_date,
+        state=ANNOUNCED,
+        psc_rate=psc_rate,
+        source_of_funds=source_of_funds,
+        external_key=external_key,
     )
     _apply_earmark(session, pledge, earmark_level, earmark_target or {})
     session.add(pledge)
@@ -172,8 +198,10 @@ def create_pledge(
     scheduled = [amount_to_minor(session, part, code, field="instalments") for _, part in schedule]
     if schedule and sum(scheduled) != minor:
         raise InvalidInput.field("instalments", "The instalments must add up to the pledged amount.")
-    session.add_all(Instalment(pledge_id=pledge.id, due_date=d, amount_minor=m)
-                    for (d, _), m in zip(schedule, scheduled, strict=True))
+    session.add_all(
+        Instalment(pledge_id=pledge.id, due_date=d, amount_minor=m)
+        for (d, _), m in zip(schedule, scheduled, strict=True)
+    )
     record_event(session, actor, "pledge.create", "pledge", pledge.id, after=pledge_snapshot(session, pledge))
     if confirmed:
         confirm_pledge(session, pledge.id, actor=actor)
@@ -190,8 +218,14 @@ def confirm_pledge(session: Session, pledge_id: int, *, actor: Actor) -> Pledge:
     amount = current_amount(session, pledge)
     usd = usd_minor_from_foreign(amount, get_currency(session, pledge.currency).exponent, pledge.rate)
     post_entry(
-        session, entry_date=pledge.pledge_date, kind="pledge", source_type="pledge", source_id=pledge.id,
-        description=f"Pledge {pledge.id} confirmed", actor=actor, date_field="pledge_date",
+        session,
+        entry_date=pledge.pledge_date,
+        kind="pledge",
+        source_type="pledge",
+        source_id=pledge.id,
+        description=f"Pledge {pledge.id} confirmed",
+        actor=actor,
+        date_field="pledge_date",
         lines=[_pledge_line(pledge, RECEIVABLE, usd, amount), _pledge_line(pledge, REVENUE, -usd, -amount)],
     )
     pledge.state = CONFIRMED
@@ -201,7 +235,13 @@ def confirm_pledge(session: Session, pledge_id: int, *, actor: Actor) -> Pledge:
 
 
 def amend_pledge(
-    session: Session, pledge_id: int, *, new_amount: Decimal, reason: str, amendment_date: dt.date, actor: Actor
+    session: Session,
+    pledge_id: int,
+    *,
+    new_amount: Decimal,
+    reason: str,
+    amendment_date: dt.date,
+    actor: Actor,
 ) -> PledgeAmendment:
     """Change a pledge's amount by an amendment (original, delta, reason); a confirmed one posts the delta."""
     require_money_writer(actor)
@@ -223,24 +263,42 @@ def amend_pledge(
         )
     if new_minor == old_minor:
         raise InvalidInput.field("new_amount", "The new amount is the same as the current one.")
-    amendment = PledgeAmendment(pledge_id=pledge.id, amendment_date=amendment_date,
-                                delta_minor=new_minor - old_minor, reason=reason.strip())
+    amendment = PledgeAmendment(
+        pledge_id=pledge.id,
+        amendment_date=amendment_date,
+        delta_minor=new_minor - old_minor,
+        reason=reason.strip(),
+    )
     session.add(amendment)
     session.flush()
     if pledge.state == CONFIRMED:
         exp = get_currency(session, pledge.currency).exponent
         remaining_before = old_minor - paid
         remaining_after = new_minor - paid
-        usd = (usd_minor_from_foreign(remaining_after, exp, pledge.rate)
-               - usd_minor_from_foreign(remaining_before, exp, pledge.rate))
+        usd = usd_minor_from_foreign(remaining_after, exp, pledge.rate) - usd_minor_from_foreign(
+            remaining_before, exp, pledge.rate
+        )
         delta = new_minor - old_minor
         post_entry(
-            session, entry_date=amendment_date, kind="amendment", source_type="pledge", source_id=pledge.id,
-            description=f"Pledge {pledge.id} amended: {reason.strip()}", actor=actor, date_field="amendment_date",
+            session,
+            entry_date=amendment_date,
+            kind="amendment",
+            source_type="pledge",
+            source_id=pledge.id,
+            description=f"Pledge {pledge.id} amended: {reason.strip()}",
+            actor=actor,
+            date_field="amendment_date",
             lines=[_pledge_line(pledge, RECEIVABLE, usd, delta), _pledge_line(pledge, REVENUE, -usd, -delta)],
         )
-    record_event(session, actor, "pledge.amend", "pledge", pledge.id,
-                 before={"amount_minor": old_minor}, after={"amount_minor": new_minor, "reason": reason})
+    record_event(
+        session,
+        actor,
+        "pledge.amend",
+        "pledge",
+        pledge.id,
+        before={"amount_minor": old_minor},
+        after={"amount_minor": new_minor, "reason": reason},
+    )
     return amendment
 
 
@@ -262,15 +320,27 @@ def _close_unpaid(
         debit = REVENUE if state == CANCELLED else WRITE_OFF
         kind = "cancellation" if state == CANCELLED else "write_off"
         post_entry(
-            session, entry_date=on, kind=kind, source_type=kind, source_id=pledge.id,
-            description=f"Pledge {pledge.id} {kind.replace('_', ' ')}: {reason.strip()}", actor=actor,
+            session,
+            entry_date=on,
+            kind=kind,
+            source_type=kind,
+            source_id=pledge.id,
+            description=f"Pledge {pledge.id} {kind.replace('_', ' ')}: {reason.strip()}",
+            actor=actor,
             lines=[_pledge_line(pledge, debit, usd, unpaid), _pledge_line(pledge, RECEIVABLE, -usd, -unpaid)],
         )
     before = pledge.state
     pledge.state = state
     session.flush()
-    record_event(session, actor, f"pledge.{state}", "pledge", pledge.id,
-                 before={"state": before}, after={"state": state, "reason": reason})
+    record_event(
+        session,
+        actor,
+        f"pledge.{state}",
+        "pledge",
+        pledge.id,
+        before={"state": before},
+        after={"state": state, "reason": reason},
+    )
     return pledge
 
 
@@ -285,24 +355,45 @@ def write_off_pledge(session: Session, pledge_id: int, *, on: dt.date, reason: s
 
 
 def reearmark_pledge(
-    session: Session, pledge_id: int, *, level: int, target: dict[str, Any], consent_reference: str,
-    consent_date: dt.date, actor: Actor,
+    session: Session,
+    pledge_id: int,
+    *,
+    level: int,
+    target: dict[str, Any],
+    consent_reference: str,
+    consent_date: dt.date,
+    actor: Actor,
 ) -> Pledge:
     """Rule 4: changing an earmark needs the donor's recorded consent."""
     require_money_writer(actor)
     if not (consent_reference or "").strip():
-        raise InvalidInput.field("consent_reference", "Re-earmarking needs the reference of the donor's consent.")
+        raise InvalidInput.field(
+            "consent_reference", "Re-earmarking needs the reference of the donor's consent."
+        )
     lock_rows(session, Pledge, [pledge_id])
     pledge = get_pledge(session, pledge_id)
     before = _earmark_description(pledge)
     _apply_earmark(session, pledge, level, target)
     after = _earmark_description(pledge)
-    session.add(EarmarkConsent(pledge_id=pledge.id, consent_date=consent_date,
-                               consent_reference=consent_reference.strip(),
-                               before=canonical(before), after=canonical(after)))
+    session.add(
+        EarmarkConsent(
+            pledge_id=pledge.id,
+            consent_date=consent_date,
+            consent_reference=consent_reference.strip(),
+            before=canonical(before),
+            after=canonical(after),
+        )
+    )
     session.flush()
-    record_event(session, actor, "pledge.reearmark", "pledge", pledge.id, before=before,
-                 after={**after, "consent_reference": consent_reference})
+    record_event(
+        session,
+        actor,
+        "pledge.reearmark",
+        "pledge",
+        pledge.id,
+        before=before,
+        after={**after, "consent_reference": consent_reference},
+    )
     return pledge
 
 
@@ -328,22 +419,34 @@ def record_payment(
     if pledge_id is None:
         # A payment without a pledge creates a paid pledge (design: Payment).
         if donor_id is None:
-            raise InvalidInput.field("pledge_id", "Choose the pledge this payment settles, or at least the donor.")
-        pledge = create_pledge(session, donor_id=donor_id, amount=amount, currency=code,
-                               pledge_date=received_date, actor=actor, reference=reference)
+            raise InvalidInput.field(
+                "pledge_id", "Choose the pledge this payment settles, or at least the donor."
+            )
+        pledge = create_pledge(
+            session,
+            donor_id=donor_id,
+            amount=amount,
+            currency=code,
+            pledge_date=received_date,
+            actor=actor,
+            reference=reference,
+        )
         pledge_id = pledge.id
     lock_rows(session, Pledge, [pledge_id])
     pledge = get_pledge(session, pledge_id)
     if donor_id is not None and pledge.donor_id != donor_id:
         raise InvalidInput.field("pledge_id", "This pledge belongs to another donor.")
     if pledge.state != CONFIRMED:
-        message = {ANNOUNCED: "This pledge is only announced; confirm it (agreement signed) before recording money.",
-                   CANCELLED: "This pledge was cancelled; no payment can be recorded on it.",
-                   WRITTEN_OFF: "This pledge was written off; no payment can be recorded on it."}[pledge.state]
+        message = {
+            ANNOUNCED: "This pledge is only announced; confirm it (agreement signed) before recording money.",
+            CANCELLED: "This pledge was cancelled; no payment can be recorded on it.",
+            WRITTEN_OFF: "This pledge was written off; no payment can be recorded on it.",
+        }[pledge.state]
         raise InvalidInput.field("pledge_id", message)
     if code != pledge.currency:
         raise InvalidInput.field(
-            "currency", f"The pledge is in {pledge.currency}; record the payment in {pledge.currency} as received."
+            "currency",
+            f"The pledge is in {pledge.currency}; record the payment in {pledge.currency} as received.",
         )
     exponent = get_currency(session, code).exponent
     paid_before = paid_original(session, pledge.id)
@@ -357,24 +460,47 @@ def record_payment(
     rate = rate_on(session, code, received_date)
     cash = usd_minor_from_foreign(minor, exponent, rate.rate)
     # The receivable falls to the pledge-rate value of what is still due, so it is exactly nil once paid.
-    settled = receivable_usd(session, pledge.id) - usd_minor_from_foreign(remaining_after, exponent, pledge.rate)
-    payment = Payment(pledge_id=pledge.id, received_date=received_date, currency=code, amount_minor=minor,
-                      rate=rate.rate, rate_date=rate.rate_date, usd_minor=cash, reference=reference,
-                      external_key=external_key, created_by_id=getattr(actor, "id", None))
+    settled = receivable_usd(session, pledge.id) - usd_minor_from_foreign(
+        remaining_after, exponent, pledge.rate
+    )
+    payment = Payment(
+        pledge_id=pledge.id,
+        received_date=received_date,
+        currency=code,
+        amount_minor=minor,
+        rate=rate.rate,
+        rate_date=rate.rate_date,
+        usd_minor=cash,
+        reference=reference,
+        external_key=external_key,
+        created_by_id=getattr(actor, "id", None),
+    )
     session.add(payment)
     session.flush()
     dims = {"donor_id": pledge.donor_id, "pledge_id": pledge.id}
     post_entry(
-        session, entry_date=received_date, kind="payment", source_type="payment", source_id=payment.id,
-        description=f"Payment {payment.id} on pledge {pledge.id}", actor=actor, date_field="received_date",
+        session,
+        entry_date=received_date,
+        kind="payment",
+        source_type="payment",
+        source_id=payment.id,
+        description=f"Payment {payment.id} on pledge {pledge.id}",
+        actor=actor,
+        date_field="received_date",
         lines=[
             Line(CASH, cash, code, minor, rate.rate, rate.rate_date, **dims),
             _pledge_line(pledge, RECEIVABLE, -settled, -minor),
             Line(FX_REALISED, settled - cash, code, 0, rate.rate, rate.rate_date, **dims),
         ],
     )
-    record_event(session, actor, "payment.create", "payment", payment.id,
-                 after={"pledge_id": pledge.id, "amount_minor": minor, "currency": code, "usd_minor": cash})
+    record_event(
+        session,
+        actor,
+        "payment.create",
+        "payment",
+        payment.id,
+        after={"pledge_id": pledge.id, "amount_minor": minor, "currency": code, "usd_minor": cash},
+    )
     return payment
 
 
@@ -391,19 +517,31 @@ def true_up_receivable(session: Session, pledge: Pledge, *, on: dt.date, actor: 
     if difference:
         dims = {"donor_id": pledge.donor_id, "pledge_id": pledge.id}
         post_entry(
-            session, entry_date=on, kind="rounding", source_type="rounding", source_id=pledge.id,
+            session,
+            entry_date=on,
+            kind="rounding",
+            source_type="rounding",
+            source_id=pledge.id,
             description=f"Pledge {pledge.id}: receivable rounded to the pledge-rate value of what is due",
-            actor=actor, lines=[_pledge_line(pledge, RECEIVABLE, difference, 0),
-                                Line(FX_REALISED, -difference, pledge.currency, 0, pledge.rate, pledge.rate_date,
-                                     **dims)],
+            actor=actor,
+            lines=[
+                _pledge_line(pledge, RECEIVABLE, difference, 0),
+                Line(FX_REALISED, -difference, pledge.currency, 0, pledge.rate, pledge.rate_date, **dims),
+            ],
         )
 
 
 def pledge_snapshot(session: Session, pledge: Pledge) -> dict[str, Any]:
     return {
-        "donor_id": pledge.donor_id, "currency": pledge.currency, "original_minor": pledge.original_minor,
-        "pledge_date": pledge.pledge_date.isoformat(), "rate": str(pledge.rate), "psc_rate": str(pledge.psc_rate),
-        "source_of_funds": pledge.source_of_funds, "state": pledge.state, **_earmark_description(pledge),
+        "donor_id": pledge.donor_id,
+        "currency": pledge.currency,
+        "original_minor": pledge.original_minor,
+        "pledge_date": pledge.pledge_date.isoformat(),
+        "rate": str(pledge.rate),
+        "psc_rate": str(pledge.psc_rate),
+        "source_of_funds": pledge.source_of_funds,
+        "state": pledge.state,
+        **_earmark_description(pledge),
     }
 
 

@@ -45,8 +45,14 @@ def rate_on(session: Session, currency: str, on: dt.date, *, field: str = "curre
 
 
 def set_rate(
-    session: Session, currency: str, effective_date: dt.date, units_per_usd: Decimal, *, actor: Actor,
-    source: str | None = None, audit: bool = True,
+    session: Session,
+    currency: str,
+    effective_date: dt.date,
+    units_per_usd: Decimal,
+    *,
+    actor: Actor,
+    source: str | None = None,
+    audit: bool = True,
 ) -> tuple[ExchangeRate, bool]:
     """Record (or correct) the rate for a currency from a date; returns the row and whether it was new.
 
@@ -61,7 +67,9 @@ def set_rate(
     if decimal_places(units_per_usd) > RATE_PLACES:
         raise InvalidInput.field("units_per_usd", f"A rate has at most {RATE_PLACES} decimal places.")
     row = session.execute(
-        select(ExchangeRate).where(ExchangeRate.currency == code, ExchangeRate.effective_date == effective_date)
+        select(ExchangeRate).where(
+            ExchangeRate.currency == code, ExchangeRate.effective_date == effective_date
+        )
     ).scalar()
     created = row is None
     before = None if created else {"units_per_usd": str(row.units_per_usd)}
@@ -74,6 +82,13 @@ def set_rate(
         row.source = source
     session.flush()
     if audit:
-        record_event(session, actor, "exchange_rate.set", "exchange_rate", f"{code}@{effective_date}",
-                     before=before, after={"units_per_usd": str(units_per_usd)})
+        record_event(
+            session,
+            actor,
+            "exchange_rate.set",
+            "exchange_rate",
+            f"{code}@{effective_date}",
+            before=before,
+            after={"units_per_usd": str(units_per_usd)},
+        )
     return row, created

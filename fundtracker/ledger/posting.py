@@ -32,14 +32,32 @@ class Line:
 
     def negated(self) -> Line:
         return Line(
-            self.account, -self.usd_minor, self.currency, -self.amount_minor, self.rate, self.rate_date,
-            self.donor_id, self.pledge_id, self.project_id, self.country_id, self.instrument_id,
+            self.account,
+            -self.usd_minor,
+            self.currency,
+            -self.amount_minor,
+            self.rate,
+            self.rate_date,
+            self.donor_id,
+            self.pledge_id,
+            self.project_id,
+            self.country_id,
+            self.instrument_id,
         )
 
 
 LINE_FIELDS = (
-    "account", "usd_minor", "currency", "amount_minor", "rate", "rate_date",
-    "donor_id", "pledge_id", "project_id", "country_id", "instrument_id",
+    "account",
+    "usd_minor",
+    "currency",
+    "amount_minor",
+    "rate",
+    "rate_date",
+    "donor_id",
+    "pledge_id",
+    "project_id",
+    "country_id",
+    "instrument_id",
 )
 
 
@@ -95,18 +113,29 @@ def post_entry(
     lock_chain(session, "journal")
     last = session.execute(select(JournalEntry.hash).order_by(JournalEntry.id.desc()).limit(1)).scalar()
     entry = JournalEntry(
-        entry_date=entry_date, kind=kind, source_type=source_type, source_id=source_id,
-        description=description, reverses_id=reverses_id, reason=reason,
-        posted_by_id=getattr(actor, "id", None), posted_at=utcnow(), prev_hash=last or GENESIS,
+        entry_date=entry_date,
+        kind=kind,
+        source_type=source_type,
+        source_id=source_id,
+        description=description,
+        reverses_id=reverses_id,
+        reason=reason,
+        posted_by_id=getattr(actor, "id", None),
+        posted_at=utcnow(),
+        prev_hash=last or GENESIS,
     )
     entry.hash = link_hash(entry.prev_hash, entry_payload(entry, lines))
     session.add(entry)
     session.flush()
-    session.add_all(JournalLine(entry_id=entry.id, **{f: getattr(line, f) for f in LINE_FIELDS}) for line in lines)
+    session.add_all(
+        JournalLine(entry_id=entry.id, **{f: getattr(line, f) for f in LINE_FIELDS}) for line in lines
+    )
     session.flush()
     return entry
 
 
 def lines_of(session: Session, entry_id: int) -> list[Line]:
-    rows = session.execute(select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.id))
+    rows = session.execute(
+        select(JournalLine).where(JournalLine.entry_id == entry_id).order_by(JournalLine.id)
+    )
     return [Line(**{f: getattr(row, f) for f in LINE_FIELDS}) for row in rows.scalars()]

@@ -42,7 +42,9 @@ FIGURES: dict[str, ColumnElement[int]] = {
     # gains are credits, so a gain is a positive figure here
     "fx_realised": _sum(L.account == FX_REALISED, sign=-1),
     "fx_unrealised": _sum(L.account == FX_UNREALISED, sign=-1),
-    "written_off": _sum(and_(L.account == RECEIVABLE, E.source_type.in_(("cancellation", "write_off"))), sign=-1),
+    "written_off": _sum(
+        and_(L.account == RECEIVABLE, E.source_type.in_(("cancellation", "write_off"))), sign=-1
+    ),
 }
 DERIVED = {
     "available_to_allocate": lambda r: r["received"] - r["allocated"],
@@ -70,8 +72,10 @@ def figures(
 ) -> list[dict[str, Any]]:
     """All figures in USD cents, grouped by the named dimensions, in one statement."""
     groups = [DIMENSIONS[name].label(name) for name in by]
-    stmt = select(*groups, *(expr.label(name) for name, expr in FIGURES.items())).select_from(L).join(
-        E, E.id == L.entry_id
+    stmt = (
+        select(*groups, *(expr.label(name) for name, expr in FIGURES.items()))
+        .select_from(L)
+        .join(E, E.id == L.entry_id)
     )
     if donor_id is not None:
         stmt = stmt.where(L.donor_id == donor_id)
@@ -111,8 +115,10 @@ def paid_original(session: Session, pledge_id: int) -> int:
 
 
 def receivable_usd(session: Session, pledge_id: int, up_to: dt.date | None = None) -> int:
-    stmt = select(func.coalesce(func.sum(L.usd_minor), 0)).join(E, E.id == L.entry_id).where(
-        L.pledge_id == pledge_id, L.account == RECEIVABLE
+    stmt = (
+        select(func.coalesce(func.sum(L.usd_minor), 0))
+        .join(E, E.id == L.entry_id)
+        .where(L.pledge_id == pledge_id, L.account == RECEIVABLE)
     )
     if up_to is not None:
         stmt = stmt.where(E.entry_date <= up_to)
@@ -137,5 +143,7 @@ def negative_balances(session: Session, pledge_ids: Iterable[int]) -> list[str]:
             problems.append(f"pledge {row['pledge']}: more was paid than pledged")
     for row in figures(session, ("pledge", "project"), pledge_ids=pledge_ids):
         if row["project"] is not None and row["available_to_spend"] < 0:
-            problems.append(f"pledge {row['pledge']} on project {row['project']}: spending exceeds the allocation")
+            problems.append(
+                f"pledge {row['pledge']} on project {row['project']}: spending exceeds the allocation"
+            )
     return problems

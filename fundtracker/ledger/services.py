@@ -44,7 +44,9 @@ def reverse_entry(
     if original.reverses_id is not None:
         raise InvalidInput.field("entry_id", REVERSAL_REFUSED["reversal"])
     if original.source_type not in REVERSIBLE:
-        raise InvalidInput.field("entry_id", REVERSAL_REFUSED.get(original.source_type, "This entry cannot be reversed."))
+        raise InvalidInput.field(
+            "entry_id", REVERSAL_REFUSED.get(original.source_type, "This entry cannot be reversed.")
+        )
     on = reversal_date or dt.date.today()
     require_open_year(session, on, field="reversal_date")
     lines = lines_of(session, original.id)
@@ -54,19 +56,31 @@ def reverse_entry(
         raise Conflict("This entry has already been reversed.")
     payment_pledge = _pledge_of_payment(session, original)
     if payment_pledge is not None and payment_pledge.state in (CANCELLED, WRITTEN_OFF):
-        raise InvalidInput.field("entry_id", "The pledge of this payment is cancelled or written off; reverse the "
-                                 "cancellation or write-off first.")
+        raise InvalidInput.field(
+            "entry_id",
+            "The pledge of this payment is cancelled or written off; reverse the "
+            "cancellation or write-off first.",
+        )
     entry = post_entry(
-        session, entry_date=on, kind="reversal", source_type=original.source_type, source_id=original.source_id,
-        description=f"Reversal of entry {original.id}: {original.description}", actor=actor,
-        lines=[line.negated() for line in lines], reverses_id=original.id, reason=reason.strip(),
+        session,
+        entry_date=on,
+        kind="reversal",
+        source_type=original.source_type,
+        source_id=original.source_id,
+        description=f"Reversal of entry {original.id}: {original.description}",
+        actor=actor,
+        lines=[line.negated() for line in lines],
+        reverses_id=original.id,
+        reason=reason.strip(),
         date_field="reversal_date",
     )
     problems = negative_balances(session, pledge_ids)
     if problems:
         raise InvalidInput.field(
-            "entry_id", "This reversal would leave a negative balance (" + "; ".join(problems) + "). "
-                        "Reverse what was built on it first.")
+            "entry_id",
+            "This reversal would leave a negative balance (" + "; ".join(problems) + "). "
+            "Reverse what was built on it first.",
+        )
     if payment_pledge is not None:
         true_up_receivable(session, payment_pledge, on=on, actor=actor)
     if original.source_type in ("cancellation", "write_off"):
@@ -74,8 +88,14 @@ def reverse_entry(
         if pledge is not None and pledge.state in (CANCELLED, WRITTEN_OFF):
             pledge.state = CONFIRMED
     session.flush()
-    record_event(session, actor, "journal.reverse", "journal_entry", original.id,
-                 after={"reversal_entry_id": entry.id, "reason": reason.strip()})
+    record_event(
+        session,
+        actor,
+        "journal.reverse",
+        "journal_entry",
+        original.id,
+        after={"reversal_entry_id": entry.id, "reason": reason.strip()},
+    )
     return entry
 
 
@@ -101,8 +121,12 @@ def _open_receivables(session: Session, up_to: dt.date) -> list[tuple[int, str, 
     rows = session.execute(
         select(L.pledge_id, L.currency, func.sum(L.amount_minor), func.sum(L.usd_minor))
         .join(E, E.id == L.entry_id)
-        .where(L.account == RECEIVABLE, E.entry_date <= up_to, E.source_type.notin_(PERIOD_SOURCES),
-               L.currency != USD)
+        .where(
+            L.account == RECEIVABLE,
+            E.entry_date <= up_to,
+            E.source_type.notin_(PERIOD_SOURCES),
+            L.currency != USD,
+        )
         .group_by(L.pledge_id, L.currency)
     ).all()
     return [(p, c, int(a), int(u)) for p, c, a, u in rows if a]
@@ -129,15 +153,32 @@ def close_period(session: Session, year: int, *, actor: Actor) -> Period:
         if diff:
             pledge = session.get(Pledge, pledge_id)
             dims = {"donor_id": pledge.donor_id if pledge else None, "pledge_id": pledge_id}
-            lines += [Line(RECEIVABLE, diff, currency, 0, rate.rate, rate.rate_date, **dims),
-                      Line(FX_UNREALISED, -diff, currency, 0, rate.rate, rate.rate_date, **dims)]
+            lines += [
+                Line(RECEIVABLE, diff, currency, 0, rate.rate, rate.rate_date, **dims),
+                Line(FX_UNREALISED, -diff, currency, 0, rate.rate, rate.rate_date, **dims),
+            ]
     if lines:
-        reval = post_entry(session, entry_date=year_end, kind="revaluation", source_type="period", source_id=year,
-                           description=f"Year-end {year}: revaluation of open receivables at closing rates",
-                           actor=actor, lines=lines)
-        post_entry(session, entry_date=dt.date(year + 1, 1, 1), kind="revaluation_reversal", source_type="period",
-                   source_id=year, description=f"Reversal of the {year} year-end revaluation", actor=actor,
-                   lines=[line.negated() for line in lines], reverses_id=reval.id)
+        reval = post_entry(
+            session,
+            entry_date=year_end,
+            kind="revaluation",
+            source_type="period",
+            source_id=year,
+            description=f"Year-end {year}: revaluation of open receivables at closing rates",
+            actor=actor,
+            lines=lines,
+        )
+        post_entry(
+            session,
+            entry_date=dt.date(year + 1, 1, 1),
+            kind="revaluation_reversal",
+            source_type="period",
+            source_id=year,
+            description=f"Reversal of the {year} year-end revaluation",
+            actor=actor,
+            lines=[line.negated() for line in lines],
+            reverses_id=reval.id,
+        )
     period.closed, period.closed_at, period.closed_by_id = True, utcnow(), actor.id
     session.flush()
     record_event(session, actor, "period.close", "period", year, after={"revaluation_lines": len(lines)})
@@ -156,14 +197,27 @@ def reopen_period(session: Session, year: int, *, actor: Actor, reason: str) -> 
         raise InvalidInput.field("year", "Reopen the later closed years first.")
     E, Undo = JournalEntry, aliased(JournalEntry)
     undone = select(Undo.id).where(Undo.source_type == "period_undo", Undo.source_id == E.id).exists()
-    revaluations = session.execute(
-        select(E).where(E.source_type == "period", E.source_id == year, ~undone).order_by(E.id)).scalars().all()
+    revaluations = (
+        session.execute(
+            select(E).where(E.source_type == "period", E.source_id == year, ~undone).order_by(E.id)
+        )
+        .scalars()
+        .all()
+    )
     # Undo both halves, each on its own date, so no balance on any date keeps a stale revaluation.
     for original in revaluations:
-        post_entry(session, entry_date=original.entry_date, kind=f"{original.kind}_undo", source_type="period_undo",
-                   source_id=original.id, description=f"Reopening {year}: undo entry {original.id}", actor=actor,
-                   lines=[line.negated() for line in lines_of(session, original.id)], reason=reason.strip(),
-                   check_period=False)
+        post_entry(
+            session,
+            entry_date=original.entry_date,
+            kind=f"{original.kind}_undo",
+            source_type="period_undo",
+            source_id=original.id,
+            description=f"Reopening {year}: undo entry {original.id}",
+            actor=actor,
+            lines=[line.negated() for line in lines_of(session, original.id)],
+            reason=reason.strip(),
+            check_period=False,
+        )
     period.closed, period.closed_at, period.closed_by_id = False, None, None
     session.flush()
     record_event(session, actor, "period.reopen", "period", year, after={"reason": reason.strip()})

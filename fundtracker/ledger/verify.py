@@ -49,8 +49,9 @@ def verify_journal_chain(session: Session, report: Report) -> None:
         report.entries += 1
         lines = lines_by_entry.pop(entry.id, [])
         if entry.prev_hash != prev:
-            report.problems.append(f"journal entry {entry.id}: chain broken (an entry before it was removed or "
-                                   "inserted)")
+            report.problems.append(
+                f"journal entry {entry.id}: chain broken (an entry before it was removed or inserted)"
+            )
             return
         if link_hash(prev, entry_payload(entry, lines)) != entry.hash:
             report.problems.append(f"journal entry {entry.id}: content altered (hash mismatch)")
@@ -65,8 +66,9 @@ def verify_audit_chain(session: Session, report: Report) -> None:
     for event in session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars():
         report.audit_events += 1
         if event.prev_hash != prev:
-            report.problems.append(f"audit event {event.id}: chain broken (an event before it was removed or "
-                                   "inserted)")
+            report.problems.append(
+                f"audit event {event.id}: chain broken (an event before it was removed or inserted)"
+            )
             return
         if link_hash(prev, event_payload(event)) != event.hash:
             report.problems.append(f"audit event {event.id}: content altered (hash mismatch)")
@@ -100,10 +102,13 @@ def verify_balances(session: Session, report: Report) -> None:
         }
         for name, value in rederived.items():
             if row[name] != value:
-                report.problems.append(f"pledge {key[0]} project {key[1]}: {name} is {row[name]} by SQL, "
-                                       f"{value} re-added")
+                report.problems.append(
+                    f"pledge {key[0]} project {key[1]}: {name} is {row[name]} by SQL, {value} re-added"
+                )
         if row["project"] is not None and row["available_to_spend"] < 0:
-            report.problems.append(f"pledge {key[0]} on project {key[1]}: spending and PSC exceed the allocation")
+            report.problems.append(
+                f"pledge {key[0]} on project {key[1]}: spending and PSC exceed the allocation"
+            )
     for row in figures(session, ("pledge",)):
         if row["available_to_allocate"] < 0:
             report.problems.append(f"pledge {row['pledge']}: allocated more than received")
@@ -116,18 +121,25 @@ def verify_documents(session: Session, report: Report) -> None:
     """Every payment, allocation and expenditure has exactly one original entry of the same USD amount."""
     E, L = JournalEntry, JournalLine
     for model, source, account, sign in (
-        (Payment, "payment", CASH, 1), (Allocation, "allocation", FUND_ALLOCATED, -1),
+        (Payment, "payment", CASH, 1),
+        (Allocation, "allocation", FUND_ALLOCATED, -1),
         (Expenditure, "expenditure", EXPENDITURE, 1),
     ):
         posted = (
-            select(E.source_id, func.count(func.distinct(E.id)).label("n"),
-                   func.sum(L.usd_minor * sign).label("usd"))
+            select(
+                E.source_id,
+                func.count(func.distinct(E.id)).label("n"),
+                func.sum(L.usd_minor * sign).label("usd"),
+            )
             .join(L, L.entry_id == E.id)
             .where(E.source_type == source, E.reverses_id.is_(None), L.account == account)
-            .group_by(E.source_id).subquery()
+            .group_by(E.source_id)
+            .subquery()
         )
         rows = session.execute(
-            select(model.id, model.usd_minor, posted.c.n, posted.c.usd).outerjoin(posted, posted.c.source_id == model.id)
+            select(model.id, model.usd_minor, posted.c.n, posted.c.usd).outerjoin(
+                posted, posted.c.source_id == model.id
+            )
         ).all()
         for doc_id, usd, n, posted_usd in rows:
             if n != 1:

@@ -14,9 +14,21 @@ from ..auth.permissions import Actor, require, require_project_editor
 from ..errors import InvalidInput, NotFound
 from ..reference.models import ELIGIBLE_STATUSES, ImplementingEntity, Instrument
 from ..reference.services import amount_to_minor, get_country, status_on
-from .models import PROJECT_STATUSES, THEMES, Project, ProjectBeneficiary, ProjectBudgetYear, ProjectInstrument, ProjectTheme
+from .models import (
+    PROJECT_STATUSES,
+    THEMES,
+    Project,
+    ProjectBeneficiary,
+    ProjectBudgetYear,
+    ProjectInstrument,
+    ProjectTheme,
+)
 
-STATUS_WORDS = {"developed": "a developed economy", "not_classified": "not classified by the UN", None: "unclassified"}
+STATUS_WORDS = {
+    "developed": "a developed economy",
+    "not_classified": "not classified by the UN",
+    None: "unclassified",
+}
 
 
 def get_project(session: Session, project_id: int) -> Project:
@@ -36,7 +48,9 @@ def check_beneficiary(
         return
     if exception_reason and exception_reason.strip():
         if actor.role != ADMIN:
-            raise InvalidInput.field("exception_reason", "Only an administrator can record an eligibility exception.")
+            raise InvalidInput.field(
+                "exception_reason", "Only an administrator can record an eligibility exception."
+            )
         return
     raise InvalidInput.field(
         "beneficiary_ids",
@@ -97,21 +111,35 @@ def create_project(
         raise InvalidInput(errors)
     exceptions = exceptions or {}
     for country_id in dict.fromkeys(beneficiary_ids):
-        check_beneficiary(session, country_id, start_date, exception_reason=exceptions.get(country_id), actor=actor)
+        check_beneficiary(
+            session, country_id, start_date, exception_reason=exceptions.get(country_id), actor=actor
+        )
     project = Project(
-        code=code.strip(), title=title.strip(), description=description, implementing_entity_id=implementing_entity_id,
-        officer_id=officer_id, status=status, start_date=start_date, end_date=end_date,
-        lead_country_id=beneficiary_ids[0], lead_instrument_id=instrument_ids[0],
+        code=code.strip(),
+        title=title.strip(),
+        description=description,
+        implementing_entity_id=implementing_entity_id,
+        officer_id=officer_id,
+        status=status,
+        start_date=start_date,
+        end_date=end_date,
+        lead_country_id=beneficiary_ids[0],
+        lead_instrument_id=instrument_ids[0],
     )
     project.beneficiaries = [
-        ProjectBeneficiary(country_id=c, exception_reason=exceptions.get(c),
-                           exception_by_id=actor.id if exceptions.get(c) else None)
+        ProjectBeneficiary(
+            country_id=c,
+            exception_reason=exceptions.get(c),
+            exception_by_id=actor.id if exceptions.get(c) else None,
+        )
         for c in dict.fromkeys(beneficiary_ids)
     ]
     project.instruments = [ProjectInstrument(instrument_id=i) for i in dict.fromkeys(instrument_ids)]
     project.themes = [ProjectTheme(theme=t) for t in dict.fromkeys(themes or [])]
     project.budget = [
-        ProjectBudgetYear(year=year, original_usd_minor=amount_to_minor(session, amount, "USD", field="budget"))
+        ProjectBudgetYear(
+            year=year, original_usd_minor=amount_to_minor(session, amount, "USD", field="budget")
+        )
         for year, amount in sorted((budget or {}).items())
     ]
     session.add(project)
@@ -142,8 +170,15 @@ def update_project(session: Session, project_id: int, *, actor: Actor, **changes
         else:
             row.revised_usd_minor = minor
     session.flush()
-    record_event(session, actor, "project.update", "project", project.code, before=before,
-                 after=project_snapshot(project))
+    record_event(
+        session,
+        actor,
+        "project.update",
+        "project",
+        project.code,
+        before=before,
+        after=project_snapshot(project),
+    )
     return project
 
 
@@ -155,20 +190,34 @@ def add_beneficiary(
     if any(b.country_id == country_id for b in project.beneficiaries):
         raise InvalidInput.field("country_id", "This country is already a beneficiary of the project.")
     check_beneficiary(session, country_id, dt.date.today(), exception_reason=exception_reason, actor=actor)
-    row = ProjectBeneficiary(project_id=project.id, country_id=country_id, exception_reason=exception_reason,
-                             exception_by_id=actor.id if exception_reason else None)
+    row = ProjectBeneficiary(
+        project_id=project.id,
+        country_id=country_id,
+        exception_reason=exception_reason,
+        exception_by_id=actor.id if exception_reason else None,
+    )
     project.beneficiaries.append(row)
     session.flush()
-    record_event(session, actor, "project.beneficiary_add", "project", project.code,
-                 after={"country_id": country_id, "exception_reason": exception_reason})
+    record_event(
+        session,
+        actor,
+        "project.beneficiary_add",
+        "project",
+        project.code,
+        after={"country_id": country_id, "exception_reason": exception_reason},
+    )
     return row
 
 
 def project_snapshot(project: Project) -> dict[str, Any]:
     return {
-        "code": project.code, "title": project.title, "status": project.status,
-        "start_date": project.start_date.isoformat(), "end_date": project.end_date.isoformat(),
-        "officer_id": project.officer_id, "implementing_entity_id": project.implementing_entity_id,
+        "code": project.code,
+        "title": project.title,
+        "status": project.status,
+        "start_date": project.start_date.isoformat(),
+        "end_date": project.end_date.isoformat(),
+        "officer_id": project.officer_id,
+        "implementing_entity_id": project.implementing_entity_id,
         "beneficiaries": sorted(b.country_id for b in project.beneficiaries),
         "instruments": sorted(i.instrument_id for i in project.instruments),
         "budget": {str(b.year): [b.original_usd_minor, b.revised_usd_minor] for b in project.budget},

@@ -19,7 +19,7 @@ from .models import STATUSES, Country, CountryStatus, Currency
 def get_currency(session: Session, code: str, *, field: str = "currency") -> Currency:
     currency = session.get(Currency, (code or "").upper())
     if currency is None:
-        raise InvalidInput.field(field, f"\"{code}\" is not an ISO 4217 currency code known to the Fund.")
+        raise InvalidInput.field(field, f'"{code}" is not an ISO 4217 currency code known to the Fund.')
     return currency
 
 
@@ -50,7 +50,12 @@ def status_on(session: Session, country_id: int, on: dt.date) -> str | None:
 
 
 def set_country_status(
-    session: Session, country_id: int, status: str, effective_from: dt.date, *, actor: Actor,
+    session: Session,
+    country_id: int,
+    status: str,
+    effective_from: dt.date,
+    *,
+    actor: Actor,
     source: str | None = None,
 ) -> CountryStatus:
     """Record a new UN classification from a date; the history stays (admins only)."""
@@ -67,11 +72,20 @@ def set_country_status(
     ).scalar()
     before = {"status": row.status} if row else None
     if row is None:
-        row = CountryStatus(country_id=country_id, effective_from=effective_from, status=status, source=source)
+        row = CountryStatus(
+            country_id=country_id, effective_from=effective_from, status=status, source=source
+        )
         session.add(row)
     else:
         row.status, row.source = status, source
     session.flush()
-    record_event(session, actor, "country.status_set", "country", country.iso3, before=before,
-                 after={"status": status, "effective_from": effective_from.isoformat()})
+    record_event(
+        session,
+        actor,
+        "country.status_set",
+        "country",
+        country.iso3,
+        before=before,
+        after={"status": status, "effective_from": effective_from.isoformat()},
+    )
     return row

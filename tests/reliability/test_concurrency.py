@@ -21,8 +21,13 @@ def test_fifty_simultaneous_allocations_never_overdraw(app, make, session):
     # undo the factory's own allocation so the whole 1000.00 is available
     from fundtracker.ledger.services import reverse_entry
 
-    reverse_entry(session, make.entry_for("allocation", 1).id, reason="test set-up", actor=make.system,
-                  reversal_date=dt.date(2025, 3, 2))
+    reverse_entry(
+        session,
+        make.entry_for("allocation", 1).id,
+        reason="test set-up",
+        actor=make.system,
+        reversal_date=dt.date(2025, 3, 2),
+    )
     pledge_id, project_id = pledge.id, project.id
     # commit last: on SQLite any later read would open a write-intent transaction and hold the lock
     session.commit()
@@ -36,8 +41,14 @@ def test_fifty_simultaneous_allocations_never_overdraw(app, make, session):
             db.session.commit()
             barrier.wait()
             try:
-                allocate(db.session, pledge_id=pledge_id, project_id=project_id, amount_usd=Decimal("30.00"),
-                         allocation_date=dt.date(2025, 4, 1), actor=actor)
+                allocate(
+                    db.session,
+                    pledge_id=pledge_id,
+                    project_id=project_id,
+                    amount_usd=Decimal("30.00"),
+                    allocation_date=dt.date(2025, 4, 1),
+                    actor=actor,
+                )
                 db.session.commit()
                 result = "ok"
             except InvalidInput:

@@ -29,16 +29,33 @@ def test_two_hundred_thousand_amounts_sum_exactly(make, session):
         expected[pledge] += amount
         cents = int(amount.scaleb(2))
         entry_id = 1_000_000 + n
-        entries.append({"id": entry_id, "entry_date": dt.date(2025, 1, 1), "kind": "payment",
-                        "source_type": "payment", "source_id": None, "description": "bulk",
-                        "prev_hash": GENESIS, "hash": f"{entry_id:064d}"})
+        entries.append(
+            {
+                "id": entry_id,
+                "entry_date": dt.date(2025, 1, 1),
+                "kind": "payment",
+                "source_type": "payment",
+                "source_id": None,
+                "description": "bulk",
+                "prev_hash": GENESIS,
+                "hash": f"{entry_id:064d}",
+            }
+        )
         for account, sign in ((CASH, 1), (RECEIVABLE, -1)):
-            lines.append({"entry_id": entry_id, "account": account, "usd_minor": sign * cents, "currency": "USD",
-                          "amount_minor": sign * cents, "pledge_id": pledge})
+            lines.append(
+                {
+                    "entry_id": entry_id,
+                    "account": account,
+                    "usd_minor": sign * cents,
+                    "currency": "USD",
+                    "amount_minor": sign * cents,
+                    "pledge_id": pledge,
+                }
+            )
     for start in range(0, len(entries), 20_000):
-        session.execute(insert(JournalEntry), entries[start:start + 20_000])
+        session.execute(insert(JournalEntry), entries[start : start + 20_000])
     for start in range(0, len(lines), 40_000):
-        session.execute(insert(JournalLine), lines[start:start + 40_000])
+        session.execute(insert(JournalLine), lines[start : start + 40_000])
     db.session.commit()
 
     received = totals(session)["received"]

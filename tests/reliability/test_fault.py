@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from fundtracker.auth.models import User
-from fundtracker.contributions.services import record_payment
-
 from fundtracker.audit.models import AuditEvent
+from fundtracker.auth.models import User
 from fundtracker.contributions.models import Payment
+from fundtracker.contributions.services import record_payment
 from fundtracker.extensions import db
 from fundtracker.ledger.models import JournalEntry, JournalLine
 from fundtracker.ledger.verify import verify_ledger
@@ -22,8 +21,10 @@ from ..support import ENGINE
 
 
 def counts(session) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
-    return tuple(session.scalar(select(func.count()).select_from(m)) for m in
-                 (Payment, JournalEntry, JournalLine, AuditEvent))
+    return tuple(
+        session.scalar(select(func.count()).select_from(m))
+        for m in (Payment, JournalEntry, JournalLine, AuditEvent)
+    )
 
 
 def test_connection_dropped_mid_posting_leaves_no_partial_rows(app, make, session):
@@ -57,7 +58,13 @@ def test_connection_dropped_mid_posting_leaves_no_partial_rows(app, make, sessio
     assert counts(db.session) == before
     assert verify_ledger(db.session).ok
     # the same posting succeeds on a fresh connection
-    record_payment(db.session, pledge_id=pledge_id, amount=Decimal("200.00"), currency="USD",
-                   received_date=dt.date(2025, 2, 1), actor=db.session.get(User, actor_id))
+    record_payment(
+        db.session,
+        pledge_id=pledge_id,
+        amount=Decimal("200.00"),
+        currency="USD",
+        received_date=dt.date(2025, 2, 1),
+        actor=db.session.get(User, actor_id),
+    )
     db.session.commit()
     assert counts(db.session)[0] == before[0] + 1

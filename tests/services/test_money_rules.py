@@ -74,7 +74,11 @@ def test_conversion_uses_newest_rate_on_or_before_the_date_and_stores_it(make, s
     pledge = make.pledge(amount="900.00", currency="EUR", on="2025-01-20")
     assert (pledge.rate, pledge.rate_date) == (Decimal("0.9"), dt.date(2025, 1, 1))
     payment = make.payment(pledge, "900.00", on="2025-02-10")
-    assert (payment.rate, payment.rate_date, payment.usd_minor) == (Decimal("0.8"), dt.date(2025, 2, 1), 112_500)
+    assert (payment.rate, payment.rate_date, payment.usd_minor) == (
+        Decimal("0.8"),
+        dt.date(2025, 2, 1),
+        112_500,
+    )
     # receivable settled at the pledge's value (1000 USD), the 125 USD difference is a realised gain
     fx = session.scalar(select(func.sum(JournalLine.usd_minor)).where(JournalLine.account == FX_REALISED))
     assert fx == -12_500
@@ -102,14 +106,26 @@ def test_partial_payments_leave_exactly_nothing_receivable_when_complete(make, s
 def test_amendment_keeps_the_original_and_posts_the_delta(make, session):
     make.rate("EUR", "2025-01-01", "0.8")
     pledge = make.pledge(amount="800.00", currency="EUR")
-    amend_pledge(session, pledge.id, new_amount=Decimal("1200.00"), reason="Parliament approved top-up",
-                 amendment_date=dt.date(2025, 6, 1), actor=make.system)
+    amend_pledge(
+        session,
+        pledge.id,
+        new_amount=Decimal("1200.00"),
+        reason="Parliament approved top-up",
+        amendment_date=dt.date(2025, 6, 1),
+        actor=make.system,
+    )
     assert pledge.original_minor == 80_000
     assert totals(session)["pledged"] == 150_000
     make.payment(pledge, "500.00")
     with pytest.raises(InvalidInput) as excinfo:
-        amend_pledge(session, pledge.id, new_amount=Decimal("400.00"), reason="cut",
-                     amendment_date=dt.date(2025, 7, 1), actor=make.system)
+        amend_pledge(
+            session,
+            pledge.id,
+            new_amount=Decimal("400.00"),
+            reason="cut",
+            amendment_date=dt.date(2025, 7, 1),
+            actor=make.system,
+        )
     assert "already paid 500.00 EUR" in refusal(excinfo, "new_amount")
 
 
@@ -122,7 +138,9 @@ def test_overpayment_is_refused(make):
 
 # Rule 4: earmarking enforced at allocation; re-earmarking needs recorded consent.
 def test_allocation_that_breaks_a_country_earmark_is_refused(make, session):
-    pledge = make.pledge(amount="1000.00", earmark_level=3, earmark_target={"country": make.country("NGA").id})
+    pledge = make.pledge(
+        amount="1000.00", earmark_level=3, earmark_target={"country": make.country("NGA").id}
+    )
     make.payment(pledge, "1000.00")
     kenya = make.project(countries=("KEN",))
     nigeria = make.project(countries=("NGA", "GHA"))
@@ -133,11 +151,14 @@ def test_allocation_that_breaks_a_country_earmark_is_refused(make, session):
     assert totals(session)["allocated"] == 10_000
 
 
-@pytest.mark.parametrize(("target", "ok_kw", "bad_kw"), [
-    ({"instrument": "FIREARMS"}, {"instruments": ("FIREARMS", "UNTOC")}, {"instruments": ("TIP",)}),
-    ({"theme": "cybercrime"}, {"themes": ("cybercrime",)}, {"themes": ("firearms",)}),
-    ({"region": "Africa"}, {"countries": ("SEN",)}, {"countries": ("PER",)}),
-])
+@pytest.mark.parametrize(
+    ("target", "ok_kw", "bad_kw"),
+    [
+        ({"instrument": "FIREARMS"}, {"instruments": ("FIREARMS", "UNTOC")}, {"instruments": ("TIP",)}),
+        ({"theme": "cybercrime"}, {"themes": ("cybercrime",)}, {"themes": ("firearms",)}),
+        ({"region": "Africa"}, {"countries": ("SEN",)}, {"countries": ("PER",)}),
+    ],
+)
 def test_soft_earmarks_instrument_theme_region(make, target, ok_kw, bad_kw):
     if "instrument" in target:
         target = {"instrument": make.instrument(target["instrument"]).id}
@@ -155,11 +176,25 @@ def test_tight_earmark_and_reearmarking_with_consent(make, session):
     with pytest.raises(InvalidInput):
         make.allocation(pledge, second, "10.00")
     with pytest.raises(InvalidInput) as excinfo:
-        reearmark_pledge(session, pledge.id, level=4, target={"project": second.id}, consent_reference=" ",
-                         consent_date=dt.date(2025, 5, 1), actor=make.system)
+        reearmark_pledge(
+            session,
+            pledge.id,
+            level=4,
+            target={"project": second.id},
+            consent_reference=" ",
+            consent_date=dt.date(2025, 5, 1),
+            actor=make.system,
+        )
     assert "consent" in refusal(excinfo, "consent_reference")
-    reearmark_pledge(session, pledge.id, level=4, target={"project": second.id},
-                     consent_reference="Note verbale 2025/17", consent_date=dt.date(2025, 5, 1), actor=make.system)
+    reearmark_pledge(
+        session,
+        pledge.id,
+        level=4,
+        target={"project": second.id},
+        consent_reference="Note verbale 2025/17",
+        consent_date=dt.date(2025, 5, 1),
+        actor=make.system,
+    )
     make.allocation(pledge, second, "10.00")
 
 
@@ -214,31 +249,41 @@ def test_reversal_links_the_original_and_restores_balances(make, session):
     pledge = make.pledge(amount="1000.00")
     payment = make.payment(pledge, "1000.00")
     original = make.entry_for("payment", payment.id)
-    reversal = reverse_entry(session, original.id, reason="Keyed twice", actor=make.system,
-                             reversal_date=dt.date(2025, 3, 1))
+    reversal = reverse_entry(
+        session, original.id, reason="Keyed twice", actor=make.system, reversal_date=dt.date(2025, 3, 1)
+    )
     assert reversal.reverses_id == original.id and reversal.reason == "Keyed twice"
     assert totals(session)["received"] == 0
     assert pledge_status(session, pledge) == "confirmed"
     with pytest.raises(Exception, match="already been reversed"):
-        reverse_entry(session, original.id, reason="again", actor=make.system, reversal_date=dt.date(2025, 3, 1))
+        reverse_entry(
+            session, original.id, reason="again", actor=make.system, reversal_date=dt.date(2025, 3, 1)
+        )
 
 
 def test_reversal_that_would_overdraw_is_refused(make, session):
     pledge, project = make.funded_project("100.00")
-    payment_entry = session.execute(select(JournalEntry).where(JournalEntry.source_type == "payment")).scalar_one()
+    payment_entry = session.execute(
+        select(JournalEntry).where(JournalEntry.source_type == "payment")
+    ).scalar_one()
     with pytest.raises(InvalidInput) as excinfo:
-        reverse_entry(session, payment_entry.id, reason="bounced", actor=make.system, reversal_date=dt.date(2025, 5, 1))
+        reverse_entry(
+            session, payment_entry.id, reason="bounced", actor=make.system, reversal_date=dt.date(2025, 5, 1)
+        )
     assert "negative balance" in refusal(excinfo, "entry_id")
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE journal_line SET usd_minor = usd_minor + 1",
-    "DELETE FROM journal_line",
-    "UPDATE journal_entry SET description = 'x'",
-    "DELETE FROM journal_entry",
-    "UPDATE payment SET amount_minor = 1",
-    "DELETE FROM audit_event",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE journal_line SET usd_minor = usd_minor + 1",
+        "DELETE FROM journal_line",
+        "UPDATE journal_entry SET description = 'x'",
+        "DELETE FROM journal_entry",
+        "UPDATE payment SET amount_minor = 1",
+        "DELETE FROM audit_event",
+    ],
+)
 def test_database_refuses_update_and_delete_of_posted_rows(make, session, statement):
     pledge = make.pledge(amount="10.00")
     make.payment(pledge, "10.00")
@@ -290,7 +335,11 @@ def test_cancelling_a_pledge_removes_its_unpaid_part(make, session):
     make.payment(pledge, "400.00")
     cancel_pledge(session, pledge.id, on=dt.date(2025, 6, 1), reason="Donor budget cut", actor=make.system)
     figures_now = totals(session)
-    assert (figures_now["outstanding"], figures_now["written_off"], figures_now["received"]) == (0, 60_000, 40_000)
+    assert (figures_now["outstanding"], figures_now["written_off"], figures_now["received"]) == (
+        0,
+        60_000,
+        40_000,
+    )
     assert pledge_status(session, pledge) == "cancelled"
 
 
