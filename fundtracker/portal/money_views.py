@@ -31,6 +31,9 @@ def _payment_page(form: PaymentForm, status: int) -> ResponseReturnValue:
         ((p["id"], _pledge_label(p), {"data-currency": p["currency"]}) for p in pledges), blank=True
     )
     form.currency.choices = options(choices.currencies(session))
+    chosen = next((p for p in pledges if p["id"] == form.pledge_id.data), None)
+    if chosen is not None and not form.is_submitted():
+        form.currency.data = chosen["currency"]  # a payment is in its pledge's currency
     preview = choices.payment_preview(
         session,
         actor=gate(*MONEY_WRITERS),
