@@ -69,7 +69,6 @@ def test_dry_run_reports_every_problem_by_row_and_cell_and_writes_nothing(sessio
     assert cells[5] == "E5" and cells[10] == "E10"
     text = "\n".join(report.lines())
     assert "10 with problems" in text
-    print(text)
 
 
 def test_commit_is_all_or_nothing(session, finance, donors, rates):
