@@ -3,6 +3,7 @@ an officer's projects first, the donor list's search, sort and pages, downloads 
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
@@ -289,3 +290,29 @@ def test_admin_records_a_country_status_from_a_date(client_for, fund):
         ).status_code
         == 403
     )
+
+
+def test_rates_import_dry_run_then_commit_of_the_same_file(client_for, fund):
+    from io import BytesIO
+
+    from fundtracker.fx.services import rate_on
+
+    client = client_for("finance")
+    data = b"Currency code,Effective date,Rate\r\nGBP,2025-08-01,0.7777\r\nCHF,2025-08-01,0.8123\r\n"
+
+    def upload(action: str, sha256: str = "", content: bytes = data):  # type: ignore[no-untyped-def]
+        return post(client, "/imports", {"kind": "rates", "action": action, "sha256": sha256,
+                                         "upload": (BytesIO(content), "rates.csv")},
+                    content_type="multipart/form-data")
+
+    checked = upload("dry_run")
+    html = checked.get_data(as_text=True)
+    assert checked.status_code == 200 and "2 rows checked (dry run, nothing written)" in html
+    assert 'value="commit"' in html
+    sha = re.search(r'name="sha256" type="hidden" value="([0-9a-f]{64})"', html)
+    assert sha, "the dry run hands its file's fingerprint to the commit form"
+    changed = upload("commit", sha.group(1), data.replace(b"0.7777", b"0.7778"))
+    assert changed.status_code == 409 and "not the one that was checked" in changed.get_data(as_text=True)
+    committed = upload("commit", sha.group(1))
+    assert committed.status_code == 200 and "2 rows imported" in committed.get_data(as_text=True)
+    assert str(rate_on(db.session, "GBP", datetime.date(2025, 8, 2)).rate) == "0.7777"
