@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..errors import DomainError, NotFound, PermissionDenied
@@ -100,6 +101,14 @@ def domain_error(exc: DomainError) -> Response:
     return json_error(exc.status, exc.code, exc.message, exc.errors)
 
 
+def integrity_error(_exc: IntegrityError) -> Response:
+    """A unique or foreign-key rule of the database refused the change (e.g. two requests creating the same
+    record at once, after each checked that it was free): a conflict to retry, not a server error."""
+    db.session.rollback()
+    return json_error(409, CODES[409], "The database refused this change because it conflicts with an existing "
+                      "record (for example one of the same name). Reload and check before trying again.")
+
+
 def server_error(_exc: BaseException) -> Response:
     db.session.rollback()
     return json_error(500, CODES[500], MESSAGES[500])
@@ -111,6 +120,7 @@ def register_blueprint_errors(blp: Blueprint) -> None:
         blp.register_error_handler(status, http_error)
     blp.register_error_handler(HTTPException, http_error)
     blp.register_error_handler(DomainError, domain_error)
+    blp.register_error_handler(IntegrityError, integrity_error)
     blp.register_error_handler(InternalServerError, server_error)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ...projects.models import PROJECT_STATUSES, THEMES
 from ..render import day, moment, usd
@@ -110,6 +110,11 @@ class ProjectUpdateSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(PROJECT_STATUSES))
     end_date = fields.Date()
     revised_budget = fields.List(fields.Nested(BudgetInputSchema), validate=validate.Length(max=100))
+
+    @validates_schema
+    def _something(self, data: dict[str, Any], **_kw: Any) -> None:
+        if not data:
+            raise ValidationError("Give at least one field to change.", "_schema")
 
 
 class BeneficiaryCreateSchema(StrictSchema):

@@ -93,7 +93,7 @@ class User(MethodView):
 @users.route("/<id:user_id>/disable")
 class UserDisable(MethodView):
     @action(ADMIN)
-    @users.arguments(EmptySchema)
+    @users.arguments(EmptySchema, required=False)
     @users.response(200, UserSchema)
     def post(self, _data: dict[str, Any], user_id: int):
         """Disable an account: no sign-in; its sessions and API tokens stop working."""
@@ -103,7 +103,7 @@ class UserDisable(MethodView):
 @users.route("/<id:user_id>/enable")
 class UserEnable(MethodView):
     @action(ADMIN)
-    @users.arguments(EmptySchema)
+    @users.arguments(EmptySchema, required=False)
     @users.response(200, UserSchema)
     def post(self, _data: dict[str, Any], user_id: int):
         """Enable an account again."""

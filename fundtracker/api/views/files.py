@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
 from flask.views import MethodView
 
 from ...auth.models import ADMIN, DONOR_LIAISON, FINANCE, PROJECT_OFFICER
+from ...errors import InvalidInput
 from ...exports.services import WORKBOOKS, XLSX_MIMETYPE, export_workbook
 from ...extensions import db
 from ...imports.limits import Limits
@@ -83,6 +84,14 @@ class Workbook(MethodView):
         )
 
 
+def _only_the_file(files: dict[str, Any]) -> Any:
+    """The upload; any other form field is refused, as an unknown JSON field would be."""
+    unknown = sorted(set(request.form) | (set(request.files) - {"file"}))
+    if unknown:
+        raise InvalidInput({name: ["Unknown field."] for name in unknown})
+    return files["file"]
+
+
 @imports.route(f"/{KIND}/dry-run")
 class ImportDryRun(MethodView):
     @action(ADMIN, FINANCE, PROJECT_OFFICER)
@@ -90,7 +99,7 @@ class ImportDryRun(MethodView):
     @imports.response(200, ImportReportSchema)
     def post(self, files: dict[str, Any], kind: str):
         """Check a file exactly as a commit would, then roll every row back (one audit event is kept)."""
-        upload = files["file"]
+        upload = _only_the_file(files)
         report = dry_run(
             db.session, kind, upload.read(), actor=actor(), filename=upload.filename, limits=WEB_LIMITS
         )
@@ -105,7 +114,7 @@ class ImportCommit(MethodView):
     @imports.response(200, ImportReportSchema)
     def post(self, query: dict[str, Any], files: dict[str, Any], kind: str):
         """Write every row or none; a refusal is a 422 listing each problem by row and cell."""
-        upload = files["file"]
+        upload = _only_the_file(files)
         report = commit_import(
             db.session,
             kind,

@@ -124,7 +124,7 @@ class Periods(MethodView):
 @periods.route(f"/{YEAR}/close")
 class PeriodClose(MethodView):
     @action(*MONEY_WRITERS, idempotent=True)
-    @periods.arguments(PeriodCloseSchema)
+    @periods.arguments(PeriodCloseSchema, required=False)
     @periods.response(200, PeriodSchema)
     def post(self, _data: dict[str, Any], year: int):
         """Close a year: revalue open foreign-currency receivables at the closing rate, then lock it."""

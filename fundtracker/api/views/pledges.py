@@ -88,7 +88,7 @@ class PledgeAmendments(MethodView):
 @blp.route("/<id:pledge_id>/confirm")
 class PledgeConfirm(MethodView):
     @action(*MONEY_WRITERS, idempotent=True)
-    @blp.arguments(ConfirmSchema)
+    @blp.arguments(ConfirmSchema, required=False)
     @blp.response(200, PledgeSchema)
     def post(self, _data: dict[str, Any], pledge_id: int):
         """The agreement was signed: post revenue and the receivable at the pledge's USD value."""
