@@ -107,7 +107,7 @@ class PledgeForm(PortalForm):
     pledge_date = DateField(_l("Pledge date"), [InputRequired()], default=today)
     confirmed = BooleanField(_l("Agreement signed (confirmed): record it as revenue now"), default=True)
     earmark_level = SelectField(
-        _l("Earmarking"),
+        _l("Earmarking level"),
         coerce=int,
         default=1,
         choices=options(

@@ -42,7 +42,7 @@ def test_finance_records_a_eur_pledge_a_payment_and_an_allocation(browse, live):
     page.get_by_label("Currency").select_option("EUR")
     page.get_by_label("Pledge date").fill("2025-06-15")
     page.get_by_label("Agreement reference").fill("ARC-2025-2")
-    page.get_by_label("Earmarking").select_option("1")
+    page.get_by_label("Earmarking level").select_option("1")
     b.shot("1-pledge-form")
     page.get_by_role("button", name="Record the pledge").click()
     page.wait_for_load_state("networkidle")
@@ -290,6 +290,8 @@ def test_french_and_spanish_pages_translate_and_format_amounts(browse, live):
     donor = live.read(lambda s: totals(s, donor_id=fund.donor.id))
     assert card(page, "pledged") == usd(donor["pledged"], "fr") and "\u202f" in card(page, "pledged")
     assert "15 janv. 2025" in page.get_by_test_id("table-pledges").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 1280, f"the French page is {width}px wide in a 1280px window"
     b.shot("1-donor-fr")
 
     b.go("/")
