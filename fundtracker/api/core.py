@@ -11,6 +11,8 @@ from typing import Any
 from flask import Response, current_app, g, make_response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
+from marshmallow import RAISE
+from webargs.flaskparser import FlaskParser
 
 from ..auth.models import User
 from ..database import sqlite_write_intent
@@ -24,8 +26,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 BEARER = [{"bearerAuth": []}]
 
 
+class StrictParser(FlaskParser):
+    """Unknown query parameters are refused too (webargs would drop them): a misspelt filter must not quietly
+    return every row."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
+
+
 class ApiBlueprint(Blueprint):
-    """A flask-smorest blueprint whose errors are the API's JSON errors."""
+    """A flask-smorest blueprint whose errors are the API's JSON errors and whose arguments are strict."""
+
+    ARGUMENTS_PARSER = StrictParser()
 
     def __init__(self, name: str, import_name: str, url_prefix: str, description: str) -> None:
         super().__init__(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)

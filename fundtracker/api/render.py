@@ -17,6 +17,7 @@ def amount(minor: int | None, exponent: int) -> str | None:
     """Minor units as the currency's decimal text (JPY 0 places, USD 2, KWD 3), by integer arithmetic."""
     if minor is None:
         return None
+    minor = int(minor)  # PostgreSQL sums integers as numeric (Decimal): still whole minor units
     if exponent == 0:
         return str(minor)
     sign = "-" if minor < 0 else ""

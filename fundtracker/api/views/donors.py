@@ -38,7 +38,7 @@ class Donors(MethodView):
     def post(self, **data: Any):
         """Create a donor (finance, admin)."""
         donor = create_donor(db.session, actor=actor(), **data)
-        return created(donor_item(donor), "donors.Donor", donor_id=donor.id)
+        return created(donor_body(donor), "donors.Donor", donor_id=donor.id)
 
 
 @blp.route("/<id:donor_id>")
@@ -47,7 +47,8 @@ class Donor(MethodView):
     @blp.response(200, DonorSchema)
     def get(self, donor_id: int):
         """One donor with its figures (another donor does not exist for a liaison)."""
-        donor = get_donor(db.session, donor_id, actor=actor())
-        return json_response(
-            {**donor_item(donor), "figures": figures_item(totals(db.session, donor_id=donor.id))}
-        )
+        return json_response(donor_body(get_donor(db.session, donor_id, actor=actor())))
+
+
+def donor_body(donor: Any) -> dict[str, Any]:
+    return {**donor_item(donor), "figures": figures_item(totals(db.session, donor_id=donor.id))}
