@@ -238,7 +238,7 @@ def _apart(lookup: Callable[[Session], Any]) -> Any:
     page would hold SQLite's write lock from its first line."""
     with Session(db.engine, expire_on_commit=False) as apart, read_only_intent():
         user = lookup(apart)
-        apart.rollback()
+        apart.close()  # ends the read; unlike rollback() it leaves the user loaded, so merge() needs no query
     return None if user is None else db.session.merge(user, load=False)
 
 
