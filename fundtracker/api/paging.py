@@ -37,14 +37,14 @@ class Page:
     next_cursor: str | None
 
 
-def _encode(sort: str, value: Any, row_id: int) -> str:
+def encode_cursor(sort: str, value: Any, row_id: int) -> str:
     if isinstance(value, dt.date):
         value = value.isoformat()
     raw = json.dumps([sort, value, row_id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode(cursor: str, sort: str, key: SortKey) -> tuple[Any, int]:
+def decode_cursor(cursor: str, sort: str, key: SortKey) -> tuple[Any, int]:
     refused = InvalidInput.field(
         "cursor", "This cursor is not one this list gave out; start from the first page."
     )
@@ -93,26 +93,27 @@ def keyset_page(
     key = sorts[name]
     column = key.column
     if cursor:
-        value, row_id = _decode(cursor, sort, key)
+        value, row_id = decode_cursor(cursor, sort, key)
         if descending:
             stmt = stmt.where(or_(column < value, and_(column == value, id_column < row_id)))
         else:
             stmt = stmt.where(or_(column > value, and_(column == value, id_column > row_id)))
     order = (column.desc(), id_column.desc()) if descending else (column.asc(), id_column.asc())
     stmt = stmt.add_columns(column.label("_sort"), id_column.label("_id"))
-    rows = session.execute(stmt.order_by(*order).limit(per_page + 1)).all()
+    # Core rows on the session's connection: the ORM's result machinery is not needed for plain columns.
+    rows = session.connection().execute(stmt.order_by(*order).limit(per_page + 1)).all()
     more = len(rows) > per_page
     rows = rows[:per_page]
     next_cursor = None
     if more:
         last = rows[-1]._mapping
-        next_cursor = _encode(sort, last["_sort"], last["_id"])
+        next_cursor = encode_cursor(sort, last["_sort"], last["_id"])
     return Page(rows, total(), next_cursor)
 
 
 def count_of(session: Session, stmt: Select[Any]) -> Callable[[], int]:
     """The total of a list, counted when the page needs it."""
-    return lambda: int(session.execute(stmt).scalar_one())
+    return lambda: int(session.connection().execute(stmt).scalar_one())
 
 
 def page_headers(page: Page) -> dict[str, str]:
