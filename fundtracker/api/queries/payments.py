@@ -122,10 +122,15 @@ def list_payments(session: Session, actor: Actor, args: dict[str, Any]) -> Page:
         params["after_id"] = row_id
     sql, order, fixed = _prepared(connection.dialect, sort, filters, bool(args.get("cursor")))
     params = {**fixed, **params}
-    rows = connection.exec_driver_sql(sql, tuple(params[n] for n in order) if order else params).all()
+    result = connection.exec_driver_sql(sql, tuple(params[n] for n in order) if order else params)
+    try:
+        # Plain tuples straight from the driver (in COLUMNS order, then _sort and _id): no Row objects.
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
     more = len(rows) > per_page
     rows = rows[:per_page]
-    next_cursor = encode_cursor(sort, rows[-1]._sort, rows[-1]._id) if more else None
+    next_cursor = encode_cursor(sort, rows[-1][-2], rows[-1][-1]) if more else None
     return Page(rows, _total(session, actor, args), next_cursor)
 
 

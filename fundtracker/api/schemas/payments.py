@@ -80,3 +80,15 @@ def payment_item(row: Any) -> dict[str, Any]:
         "rate_date": day(row.rate_date),
         "reference": row.reference,
     }
+
+
+def payment_tuple_item(row: tuple[Any, ...]) -> dict[str, Any]:
+    """The same as payment_item, from a plain tuple in the list query's column order (the hot path)."""
+    (id_, pledge_id, donor_id, donor_name, received, currency, exponent, minor, rate_scaled, rate_date, usd_minor,
+     reference) = row[:12]
+    return {
+        "id": id_, "pledge_id": pledge_id, "donor_id": donor_id, "donor_name": donor_name,
+        "received_date": day(received), "amount": amount(minor, exponent), "currency": currency,
+        "usd_amount": usd(usd_minor), "rate": rate_text(rate_scaled), "rate_date": day(rate_date),
+        "reference": reference,
+    }

@@ -12,7 +12,7 @@ from ...extensions import db
 from ..core import ApiBlueprint, action, actor
 from ..queries.payments import get_payment, list_payments
 from ..render import json_response, list_response
-from ..schemas.payments import PaymentCreateSchema, PaymentListArgs, PaymentSchema, payment_item
+from ..schemas.payments import PaymentCreateSchema, PaymentListArgs, PaymentSchema, payment_item, payment_tuple_item
 from .common import LIST_HEADERS, created
 
 blp = ApiBlueprint("payments", __name__, "/payments", "Cash received from donors, converted at the UN rate.")
@@ -26,7 +26,7 @@ class Payments(MethodView):
     def get(self, **args: Any):
         """List payments (a liaison: its donor's only)."""
         page = list_payments(db.session, actor(), args)
-        return list_response(page, map(payment_item, page.rows))
+        return list_response(page, map(payment_tuple_item, page.rows))
 
     @action(*MONEY_WRITERS, idempotent=True)
     @blp.arguments(PaymentCreateSchema, as_kwargs=True)
