@@ -1,0 +1,230 @@
+"""Benchmark of GET /api/v1/payments?per_page=50 against a bare Flask endpoint serving the same 50 rows.
+
+Both run under gunicorn with 2 sync workers on loopback; wrk drives each in turn. The real endpoint does all
+its work on every request (bearer-token authentication, the page query, the total, serialisation): nothing is
+cached between requests. The bare endpoint returns the same JSON body, computed once at start-up.
+
+    .venv/bin/python bench/bench_api.py                 # 100,000 payments, 3 rounds of 10 s each
+    .venv/bin/python bench/bench_api.py --payments 20000 --duration 5 --rounds 1
+
+The database (kept in --workdir, default $TMPDIR/fundtracker-bench-api) holds the demo data set
+(`flask seed all`) plus the extra payments, bulk-inserted with SQLAlchemy Core (no journal entries for them:
+this measures the list, not the books). Goal (issue 4): the real endpoint reaches >= 0.4 of the bare one's
+requests/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PATH = "/api/v1/payments?per_page=50"
+BARE_APP = '''"""The bare endpoint: the same 50 rows as precomputed JSON, nothing else."""
+from pathlib import Path
+
+from flask import Flask, Response
+
+BODY = Path(__file__).with_name("page.json").read_bytes()
+app = Flask(__name__)
+
+
+@app.get("/api/v1/payments")
+def payments():
+    return Response(BODY, mimetype="application/json")
+'''
+
+
+def build(db_path: Path, payments: int) -> str:
+    """Demo data plus `payments` bulk-inserted payments; returns a finance officer's API token."""
+    sys.path.insert(0, str(REPO))
+    from flask_migrate import upgrade
+    from sqlalchemy import insert, select
+
+    from fundtracker import create_app
+    from fundtracker.auth.models import FINANCE, User
+    from fundtracker.auth.tokens import create_token
+    from fundtracker.contributions.models import CONFIRMED, Payment, Pledge
+    from fundtracker.demo import seed_demo
+    from fundtracker.extensions import db
+    from fundtracker.seeding import seed_reference
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench"})
+    with app.app_context():
+        if not db_path.exists() or db_path.stat().st_size == 0 or not _built(db_path):
+            started = time.perf_counter()
+            upgrade()
+            seed_reference(db.session)
+            seed_demo(db.session)
+            db.session.commit()
+            pledges = db.session.execute(select(Pledge.id, Pledge.currency, Pledge.rate)
+                                         .where(Pledge.state == CONFIRMED)).all()
+            rng = random.Random(4)
+            start = dt.date(2022, 1, 1)
+            rows = []
+            for n in range(payments):
+                pledge_id, currency, rate = rng.choice(pledges)
+                day = start + dt.timedelta(days=rng.randrange(4 * 365))
+                minor = rng.randrange(1_000, 50_000_000)
+                rows.append({"pledge_id": pledge_id, "received_date": day, "currency": currency,
+                             "amount_minor": minor, "rate": rate, "rate_date": day,
+                             "usd_minor": int(minor / rate), "reference": f"BENCH-{n:06d}"})
+                if len(rows) == 10_000:
+                    db.session.execute(insert(Payment), rows)
+                    rows = []
+            if rows:
+                db.session.execute(insert(Payment), rows)
+            db.session.commit()
+            print(f"built {db_path} in {time.perf_counter() - started:.0f} s", flush=True)
+        user = db.session.execute(select(User).where(User.role == FINANCE).order_by(User.id)).scalars().first()
+        _token, raw = create_token(db.session, user_id=user.id, name="bench", actor=user)
+        db.session.commit()
+        db.engine.dispose()
+    return raw
+
+
+def _built(db_path: Path) -> bool:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(db_path) as conn:
+            return conn.execute("SELECT count(*) FROM payment").fetchone()[0] > 1000
+    except sqlite3.Error:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gunicorn(target: str, chdir: Path, env: dict[str, str], workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(REPO / ".venv/bin/gunicorn"), "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
+         "--chdir", str(chdir), "--log-level", "warning", target],
+        env={**os.environ, **env}, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/", timeout=1)
+            break
+        except urllib.error.HTTPError:
+            break  # it answers (404 or a redirect refused): up
+        except OSError:
+            time.sleep(0.1)
+    return process, base
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def fetch(url: str, token: str | None) -> bytes:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read()
+
+
+def wrk(url: str, token: str | None, duration: int, threads: int, connections: int) -> dict[str, float]:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in out or "Socket errors" in out and "timeout" in out:
+        raise SystemExit("wrk saw errors:\n" + out)
+
+    def latency(percentile: str) -> float:
+        value, unit = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": latency("50"), "p99": latency("99")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--payments", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating real/bare measurements; medians")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workdir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "fundtracker-bench-api")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the database")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    db_path = args.workdir / f"bench-{args.payments}.sqlite3"
+    if args.fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db_path) + suffix).unlink(missing_ok=True)
+    token = build(db_path, args.payments)
+
+    env = {"FUNDTRACKER_DATABASE_URL": f"sqlite:///{db_path}", "FUNDTRACKER_SECRET_KEY": "bench-secret"}
+    real, real_base = start_gunicorn("wsgi:app", REPO, env, args.workers)
+    try:
+        body = fetch(real_base + PATH, token)
+        (args.workdir / "page.json").write_bytes(body)
+        (args.workdir / "bare_app.py").write_text(BARE_APP)
+        bare, bare_base = start_gunicorn("bare_app:app", args.workdir, {}, args.workers)
+        try:
+            assert fetch(bare_base + PATH, None) == body
+            total = None
+            results: dict[str, list[dict[str, float]]] = {"api": [], "bare": []}
+            wrk(real_base + PATH, token, 2, args.threads, args.connections)  # warm-up
+            wrk(bare_base + PATH, None, 2, args.threads, args.connections)
+            for _ in range(args.rounds):
+                results["api"].append(wrk(real_base + PATH, token, args.duration, args.threads, args.connections))
+                results["bare"].append(wrk(bare_base + PATH, None, args.duration, args.threads, args.connections))
+            # Where the time goes: the same application answering without the list (context, not the goal).
+            floors = {"/healthz (app, no token)": wrk(real_base + "/healthz", None, args.duration, args.threads,
+                                                      args.connections),
+                      "/api/v1/me (app + token)": wrk(real_base + "/api/v1/me", token, args.duration,
+                                                      args.threads, args.connections)}
+            with urllib.request.urlopen(urllib.request.Request(
+                    real_base + PATH, headers={"Authorization": f"Bearer {token}"})) as response:
+                total = response.headers["X-Total-Count"]
+        finally:
+            stop(bare)
+    finally:
+        stop(real)
+
+    def median(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name])
+
+    print(f"\nGET {PATH}: {total} payments in the database; gunicorn {args.workers} sync workers; "
+          f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; median of {args.rounds}")
+    print(f"{'endpoint':<10}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
+    for name in ("api", "bare"):
+        print(f"{name:<10}{median(name, 'rps'):>12.0f}{median(name, 'p50'):>10.2f}{median(name, 'p99'):>10.2f}")
+    ratio = median("api", "rps") / median("bare", "rps")
+    print(f"ratio api/bare requests/s: {ratio:.2f} (goal >= 0.40)")
+    for name in ("api", "bare"):
+        print(f"  {name} rounds: " + ", ".join(f"{r['rps']:.0f}" for r in results[name]))
+    print("same server, other endpoints (one run each):")
+    for name, r in floors.items():
+        print(f"  {name:<28}{r['rps']:>8.0f} requests/s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  "
+              f"({r['rps'] / median('bare', 'rps'):.2f} of bare)")
+
+
+if __name__ == "__main__":
+    main()
