@@ -12,12 +12,25 @@ from ..auth.models import ADMIN
 from ..auth.permissions import STAFF_READERS
 from ..auth.services import create_user
 from ..database import read_only_intent
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..extensions import db
-from ..reference.services import set_country_status
+from ..reference.models import ImplementingEntity, Instrument
+from ..reference.services import (
+    create_implementing_entity,
+    set_country_status,
+    update_implementing_entity,
+    update_instrument,
+)
 from . import bp
 from .common import actor, gate, invalid
-from .forms import CountryStatusForm, UserCreateForm, options
+from .forms import (
+    CountryStatusForm,
+    EntityCreateForm,
+    EntityForm,
+    InstrumentForm,
+    UserCreateForm,
+    options,
+)
 from .reads import choices
 from .reads.reference import countries_page, country_detail, instrument_list
 
@@ -105,3 +118,93 @@ def institutes() -> ResponseReturnValue:
 @login_required
 def instruments() -> ResponseReturnValue:
     return render_template("admin/instruments.html", instruments=instrument_list(db.session, actor=actor()))
+
+
+def _country_options(form: EntityForm) -> None:
+    form.country_id.choices = options(((c.id, c.name) for c in choices.countries(db.session)), blank=True)
+
+
+@bp.route("/reference/institutes/new", methods=["GET", "POST"])
+@login_required
+def institute_new() -> ResponseReturnValue:
+    user = gate(ADMIN)
+    form = EntityCreateForm()
+    _country_options(form)
+    if form.validate_on_submit():
+        try:
+            entity = create_implementing_entity(
+                db.session,
+                acronym=form.acronym.data,
+                name=form.name.data,
+                city=form.city.data,
+                country_id=form.country_id.data,
+                kind=form.kind.data,
+                actor=user,
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.place_errors(exc)
+            return render_template("admin/institute_form.html", form=form, entity=None), 422
+        db.session.commit()
+        flash(_("%(acronym)s is added to the implementing entities.", acronym=entity.acronym), "success")
+        return redirect(url_for("portal.institutes"))
+    return render_template("admin/institute_form.html", form=form, entity=None), invalid(form)
+
+
+@bp.route("/reference/institutes/<int:entity_id>/edit", methods=["GET", "POST"])
+@login_required
+def institute_edit(entity_id: int) -> ResponseReturnValue:
+    user = gate(ADMIN)
+    entity = db.session.get(ImplementingEntity, entity_id)
+    if entity is None:
+        raise NotFound("This institute does not exist.")
+    form = EntityForm(obj=entity)
+    _country_options(form)
+    if form.validate_on_submit():
+        try:
+            update_implementing_entity(
+                db.session,
+                entity_id,
+                name=form.name.data,
+                city=form.city.data,
+                country_id=form.country_id.data,
+                kind=form.kind.data,
+                actor=user,
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.place_errors(exc)
+            return render_template("admin/institute_form.html", form=form, entity=entity), 422
+        db.session.commit()
+        flash(_("%(acronym)s is updated.", acronym=entity.acronym), "success")
+        return redirect(url_for("portal.institutes"))
+    return render_template("admin/institute_form.html", form=form, entity=entity), invalid(form)
+
+
+@bp.route("/reference/instruments/<int:instrument_id>/edit", methods=["GET", "POST"])
+@login_required
+def instrument_edit(instrument_id: int) -> ResponseReturnValue:
+    user = gate(ADMIN)
+    instrument = db.session.get(Instrument, instrument_id)
+    if instrument is None:
+        raise NotFound("This instrument does not exist.")
+    form = InstrumentForm(obj=instrument)
+    if form.validate_on_submit():
+        try:
+            update_instrument(
+                db.session,
+                instrument_id,
+                short_name=form.short_name.data,
+                title=form.title.data,
+                adopted=form.adopted.data,
+                entry_into_force=form.entry_into_force.data,
+                actor=user,
+            )
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.place_errors(exc)
+            return render_template("admin/instrument_form.html", form=form, instrument=instrument), 422
+        db.session.commit()
+        flash(_("%(code)s is updated.", code=instrument.code), "success")
+        return redirect(url_for("portal.instruments"))
+    return render_template("admin/instrument_form.html", form=form, instrument=instrument), invalid(form)

@@ -301,6 +301,32 @@ class UserCreateForm(PortalForm):
     )
 
 
+class EntityForm(PortalForm):
+    """An institute's editable fields; the acronym only when it is created (projects name it by it)."""
+
+    name = StringField(_l("Name"), [InputRequired(_l("Enter the institute's name.")), Length(max=500)])
+    city = StringField(_l("City"), [Optional(), Length(max=120)])
+    country_id = int_select(_l("Country"))
+    kind = StringField(
+        _l("Kind"), [InputRequired(_l("Enter the kind of institute, such as PNI institute.")), Length(max=80)]
+    )
+
+
+class EntityCreateForm(EntityForm):
+    acronym = StringField(
+        _l("Acronym"), [InputRequired(_l("Enter the institute's acronym, such as UNICRI.")), Length(max=20)]
+    )
+
+
+class InstrumentForm(PortalForm):
+    short_name = StringField(
+        _l("Short name"), [InputRequired(_l("Enter the instrument's short name.")), Length(max=80)]
+    )
+    title = TextAreaField(_l("Full title"), [InputRequired(_l("Enter the instrument's full title."))])
+    adopted = DateField(_l("Adopted"), [Optional()])
+    entry_into_force = DateField(_l("Entry into force"), [Optional()])
+
+
 class ImportForm(PortalForm):
     ALIASES = {"file": "upload"}
     EXTRA = ("kind",)

@@ -110,6 +110,9 @@ ROUTES: dict[str, Rule] = {
     "portal.country": allow(*STAFF, write=ADMIN_ONLY),
     "portal.institutes": allow(*STAFF),
     "portal.instruments": allow(*STAFF),
+    "portal.institute_new": allow(*ADMIN_ONLY),
+    "portal.institute_edit": allow(*ADMIN_ONLY),
+    "portal.instrument_edit": allow(*ADMIN_ONLY),
     "portal.user_new": allow(*ADMIN_ONLY),
     "portal.exports": allow(*SIGNED_IN),
     "portal.export_download": allow(*SIGNED_IN),  # a liaison: its own donor's statement only
