@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..audit.services import record_event
@@ -28,7 +28,10 @@ def create_donor(
     name = (name or "").strip()
     if not name:
         errors["name"] = ["A donor needs a name."]
-    elif session.execute(select(Donor.id).where(func.lower(Donor.name) == name.lower())).first():
+    # SQLite's lower() folds ASCII only, so the exact name is compared too (the unique constraint's test).
+    elif session.execute(
+        select(Donor.id).where(or_(Donor.name == name, func.lower(Donor.name) == name.lower()))
+    ).first():
         errors["name"] = [f"A donor called {name} already exists."]
     if kind not in DONOR_KINDS:
         errors["kind"] = [f"Kind must be one of: {', '.join(DONOR_KINDS)}."]

@@ -167,7 +167,7 @@ def test_access_matrix(matrix_app: Flask, make, session):
     (ARTIFACTS / f"access_matrix_{figures['database']}.json").write_text(json.dumps({
         "figures": figures,
         "problems": [{k: v for k, v in c.__dict__.items() if k != "declared"} for c in problems],
-    }, indent=2))
+    }, indent=2, default=str))  # a failing case must be reported, not hidden by a serialisation error
     print("\naccess matrix: " + ", ".join(f"{k}={v}" for k, v in figures.items()))
     detail = "\n".join(f"  {c.problem}: {c.role} {c.method} {c.url} ({c.endpoint}, {c.variant}) -> {c.status}"
                        for c in problems[:60])

@@ -379,3 +379,10 @@ def test_services_check_roles_first(make, session):
         actor = make.user(role, donor_id=donor.id)
         with pytest.raises(PermissionDenied):
             make.pledge(donor=donor, actor=actor)
+
+
+def test_duplicate_donor_name_is_a_field_error_also_beyond_ascii(make):
+    make.donor("Ärztinnen für Gerechtigkeit")
+    with pytest.raises(InvalidInput) as excinfo:
+        make.donor("Ärztinnen für Gerechtigkeit")
+    assert "already exists" in refusal(excinfo, "name")
