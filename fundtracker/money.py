@@ -61,8 +61,13 @@ def usd_minor_from_foreign(minor: int, exponent: int, rate: Decimal) -> int:
 
 
 def format_amount(minor: int, exponent: int) -> str:
-    """The canonical text of an amount: a decimal string with exactly the currency's places."""
-    return str(from_minor(minor, exponent))
+    """The canonical text of an amount: a decimal string with exactly the currency's places (integer arithmetic)."""
+    minor = int(minor)  # PostgreSQL sums integers as numeric (Decimal): still whole minor units
+    if exponent == 0:
+        return str(minor)
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10**exponent)
+    return f"{sign}{whole}.{fraction:0{exponent}d}"
 
 
 @dataclass(frozen=True, slots=True)

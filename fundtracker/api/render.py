@@ -10,19 +10,13 @@ from typing import Any
 
 from flask import Response
 
+from ..money import format_amount
 from .paging import Page, page_headers
 
 
 def amount(minor: int | None, exponent: int) -> str | None:
     """Minor units as the currency's decimal text (JPY 0 places, USD 2, KWD 3), by integer arithmetic."""
-    if minor is None:
-        return None
-    minor = int(minor)  # PostgreSQL sums integers as numeric (Decimal): still whole minor units
-    if exponent == 0:
-        return str(minor)
-    sign = "-" if minor < 0 else ""
-    whole, fraction = divmod(abs(minor), 10**exponent)
-    return f"{sign}{whole}.{fraction:0{exponent}d}"
+    return None if minor is None else format_amount(minor, exponent)
 
 
 def usd(minor: int | None) -> str | None:
