@@ -28,6 +28,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
+    from .reader import init_reader
+
+    init_reader(app)  # the request's read connection for the hot reads, handed back at the end of each request
+
     from .extensions import babel
     from .security import init_security
 

@@ -1,13 +1,18 @@
-"""Engine set-up per dialect: SQLite pragmas and BEGIN IMMEDIATE, so that money rules hold under concurrency."""
+"""Engine set-up per dialect (SQLite pragmas and BEGIN IMMEDIATE, so that money rules hold under concurrency),
+row locks, and statements compiled once for the hot read paths."""
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 # SQLite ignores SELECT ... FOR UPDATE, so a transaction that may write must take the write lock when it
 # begins (BEGIN IMMEDIATE); otherwise two allocations could both read the same balance. Read-only work
@@ -43,7 +48,9 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
+        # Straight to the driver: SQLAlchemy's execution path would cost more than the BEGIN itself.
+        connection.connection.driver_connection.execute(
+            "BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
 
 
 def lock_rows(session: Session, model: type, ids: list[int]) -> None:
@@ -55,3 +62,55 @@ def lock_rows(session: Session, model: type, ids: list[int]) -> None:
     session.execute(
         select(model.id).where(model.id.in_(sorted(set(ids)))).order_by(model.id).with_for_update()  # type: ignore[attr-defined]
     ).all()
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """A pooled driver connection and its dialect: where Prepared statements run."""
+
+    connection: Any  # the pool's proxy of a DBAPI connection
+    dialect: Dialect
+
+    @classmethod
+    def of(cls, session: Session) -> Reader:
+        """The session's connection, inside its transaction (which this begins if it has not yet)."""
+        connection = session.connection()
+        return cls(connection.connection, connection.dialect)
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run as plain SQL on a driver connection, rows as tuples.
+
+    For the few hot reads (the API's bearer token, the payment list): there, building, cache-keying and
+    compiling a statement, wrapping each row and SQLAlchemy's connection and session bookkeeping cost more than
+    SQLite's own work (measured on 100,000 payments: over 1 ms of Python around 0.1 ms of query). Parameters are
+    bound by name; the SQL is the statement's own."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+    def rows(self, reader: Reader, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        compiled = self._compiled.get(reader.dialect.name)
+        if compiled is None:
+            done = self.statement.compile(dialect=reader.dialect)
+            # positiontup: the order of the parameters for a "?" driver (SQLite); params: fixed ones (OFFSET 0)
+            compiled = self._compiled[reader.dialect.name] = (str(done), done.positiontup, dict(done.params))
+        sql, order, fixed = compiled
+        values = {**fixed, **params}
+        cursor = reader.connection.cursor()
+        try:
+            cursor.execute(sql, tuple(values[name] for name in order) if order else values)
+            return cursor.fetchall()  # type: ignore[no-any-return]
+        finally:
+            cursor.close()
+
+
+@contextmanager
+def short_reader(engine: Engine) -> Iterator[Reader]:
+    """A connection of its own for one or two reads, back in the pool (rolled back) at the end of the block."""
+    connection = engine.raw_connection()
+    try:
+        yield Reader(connection, engine.dialect)
+    finally:
+        connection.close()

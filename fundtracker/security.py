@@ -10,8 +10,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, flash, g, jsonify, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import AnonymousUserMixin
-from sqlalchemy import update
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -100,9 +101,24 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     return target
 
 
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with the signing serializer built once per set of keys instead of on
+    every request (building it cost more than a whole request of the bare benchmark endpoint)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
+
+
 def init_security(app: Flask) -> None:
     for key, value in SECURITY_DEFAULTS.items():
         app.config.setdefault(key, value)
+    app.session_interface = SignedCookieSessions()
     _configure_cookies(app)
     if int(app.config.get("TRUSTED_PROXY_COUNT") or 0) > 0:
         # Only then is X-Forwarded-For believed, and only as many hops as there are proxies we run.
@@ -117,6 +133,7 @@ def init_security(app: Flask) -> None:
     # If Redis goes away, throttle per process in memory rather than refuse every sign-in.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
+    _skip_undeclared_limit_checks(app)
     app.before_request(_authenticate_bearer)
     app.before_request(_protect_from_csrf)
     app.after_request(_security_headers)
@@ -127,6 +144,18 @@ def init_security(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # a form stays valid as long as its session
     csrf.init_app(app)
+
+
+def _skip_undeclared_limit_checks(app: Flask) -> None:
+    """Each limit here is declared on its view (sign-in, password change) and checked by that view's decorator.
+    The extension's before_request check serves default, application, meta and blueprint-wide limits: none is
+    declared, so it would only cost every request a tenth of a millisecond. It stays if one is configured; a
+    blueprint-wide limit would need it back."""
+    if any(app.config.get(key) for key in ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in hooks:  # absent when RATELIMIT_ENABLED is off
+        hooks.remove(limiter._check_request_limit)
 
 
 def _configure_cookies(app: Flask) -> None:
@@ -205,30 +234,15 @@ def _authenticate_bearer() -> None:
     (a browser never attaches the header on its own, so a forged cross-site request cannot carry it)."""
     if not is_api_request():
         return
-    from .auth.models import ApiToken, utcnow
-    from .auth.tokens import bearer_from_header, stamp_due, usable_token
-
     header = request.headers.get("Authorization")
     if header is None:
         return
-    raw = bearer_from_header(header)
+    from .auth.tokens import bearer_from_header, token_holder
+    from .reader import request_reader
+
     g.auth_via_token = True
-
-    def lookup(apart: Session) -> Any:
-        token = usable_token(apart, raw)
-        if token is None:
-            return None
-        if stamp_due(token):
-            g._stamp_token_id = token.id
-        return token.user
-
-    user = _apart(lookup)
-    stamp = g.pop("_stamp_token_id", None)
-    if stamp is not None:
-        with Session(db.engine) as apart:  # a short write of its own (SQLite: BEGIN IMMEDIATE)
-            apart.execute(update(ApiToken).where(ApiToken.id == stamp).values(last_used_at=utcnow()))
-            apart.commit()
-    login_manager._update_request_context_with_user(user)
+    holder = token_holder(db.engine, bearer_from_header(header), request_reader())
+    login_manager._update_request_context_with_user(holder)
 
 
 def _apart(lookup: Callable[[Session], Any]) -> Any:
@@ -251,19 +265,25 @@ def _protect_from_csrf() -> None:
         csrf.protect()
 
 
+_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    # same-origin keeps Referer for our own forms (Flask-WTF's HTTPS referrer check needs it), none to others.
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"),
+)
+
+
 def _security_headers(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    # same-origin keeps Referer for our own forms (Flask-WTF's HTTPS referrer check needs it), none to others.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
-    if current_app.config.get("FORCE_HTTPS") or request.is_secure:
-        headers.setdefault("Strict-Transport-Security",
-                           f"max-age={int(current_app.config['HSTS_MAX_AGE'])}; includeSubDomains")
-    if not request.path.startswith(current_app.static_url_path + "/"):
+    present = {name.lower() for name, _value in headers.items()}  # a view may set its own (API docs: its CSP)
+    headers.extend([(name, value) for name, value in _HEADERS if name.lower() not in present])
+    config = current_app.config
+    if config["FORCE_HTTPS"] or request.is_secure:
+        headers.setdefault("Strict-Transport-Security", f"max-age={int(config['HSTS_MAX_AGE'])}; includeSubDomains")
+    if not request.path.startswith(current_app.static_url_path + "/"):  # type: ignore[operator]
         # Pages, API answers and downloads hold financial data: no browser or proxy may keep a copy.
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"

@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 from webargs.flaskparser import FlaskParser
 
-from ..auth.models import User
+from ..auth.permissions import Actor
 from ..database import sqlite_write_intent
 from ..errors import NotFound, PermissionDenied
 from ..extensions import db, login_manager
@@ -42,8 +42,13 @@ class ApiBlueprint(Blueprint):
         super().__init__(name, import_name, url_prefix=f"/api/v1{url_prefix}", description=description)
         register_blueprint_errors(self)
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        # One schema instance serves every request: given a class, webargs would build one per request.
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
-def actor() -> User:
+
+def actor() -> Actor:
+    """The signed-in user: a TokenHolder on the token door, the session's User for a signed-in browser."""
     return current_user._get_current_object()  # type: ignore[attr-defined, no-any-return]
 
 
@@ -51,7 +56,7 @@ class _Unauthorized(Exception):
     pass
 
 
-def _require_user() -> User:
+def _require_user() -> Actor:
     if not current_user.is_authenticated:
         raise _Unauthorized()
     return actor()

@@ -34,6 +34,11 @@ def as_utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def token_usable(revoked_at: dt.datetime | None, expires_at: dt.datetime | None, moment: dt.datetime) -> bool:
+    """An API token may be used at `moment` (UTC) while it is neither revoked nor expired."""
+    return revoked_at is None and expires_at is not None and expires_at > moment
+
+
 class User(db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
@@ -95,7 +100,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
     def usable_at(self, moment: dt.datetime) -> bool:
-        return self.revoked_at is None and as_utc(self.expires_at) > moment
+        return token_usable(self.revoked_at, as_utc(self.expires_at), moment)
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.prefix}… of user {self.user_id}>"

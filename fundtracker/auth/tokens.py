@@ -6,13 +6,16 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..audit.services import record_event
+from ..database import Prepared, Reader, short_reader
 from ..errors import InvalidInput, NotFound
-from .models import ApiToken, User, as_utc, utcnow
+from .models import ApiToken, User, as_utc, token_usable, utcnow
 from .permissions import Actor, require_self_or_admin
 
 TOKEN_PREFIX = "ftk_"
@@ -95,32 +98,66 @@ def list_tokens(session: Session, *, user_id: int, actor: Actor) -> list[ApiToke
     ).scalars())
 
 
-def usable_token(session: Session, raw: str | None) -> ApiToken | None:
-    """The token a raw bearer string stands for, if it may be used now: known, not revoked, not expired, its
-    owner's account active. Reads only."""
+@dataclass(frozen=True, slots=True)
+class TokenHolder:
+    """Whom an API token speaks for, as a request needs them (an Actor and a Flask-Login user): read with the
+    token in one statement, no ORM object. The owner's account is active, or there would be no holder."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    donor_id: int | None
+
+    is_authenticated: ClassVar[bool] = True
+    is_active: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+_BY_DIGEST = Prepared(
+    select(User.id, User.email, User.name, User.role, User.donor_id, User.active, ApiToken.id, ApiToken.token_hash,
+           ApiToken.expires_at, ApiToken.revoked_at, ApiToken.last_used_at)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("digest"))
+)
+
+
+def token_holder(engine: Engine, raw: str | None, reader: Reader | None = None) -> TokenHolder | None:
+    """The API door's authentication: the owner of a known, unrevoked, unexpired token whose account is active,
+    or None. Read on `reader` (the request's reader) or a connection of its own, never in the ORM session, whose
+    transaction the view begins as a reader or a writer; the last use is stamped at most every
+    LAST_USED_RESOLUTION, in a write of its own."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     digest = token_digest(raw)
-    token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest)).scalar()
+    if reader is None:
+        with short_reader(engine) as apart:
+            found = _BY_DIGEST.rows(apart, {"digest": digest})
+    else:
+        found = _BY_DIGEST.rows(reader, {"digest": digest})
+    if not found:
+        return None
+    user_id, email, name, role, donor_id, active, token_id, stored, expires_at, revoked_at, last_used_at = found[0]
     # The lookup is by an indexed digest; compare again in constant time so no timing reveals a near miss.
-    if token is None or not hmac.compare_digest(token.token_hash, digest):
+    now = utcnow()
+    if not hmac.compare_digest(stored, digest) or not active or not token_usable(
+            _moment(revoked_at), _moment(expires_at), now):
         return None
-    if not token.usable_at(utcnow()) or not token.user.is_active:
+    if _stamp_due(_moment(last_used_at), now):
+        with engine.begin() as write:
+            write.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    return TokenHolder(user_id, email, name, role, donor_id)
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    """A stored timestamp as the driver hands it over (SQLite: text in UTC; PostgreSQL: an aware datetime)."""
+    if value is None:
         return None
-    return token
+    return as_utc(dt.datetime.fromisoformat(value) if isinstance(value, str) else value)
 
 
-def stamp_due(token: ApiToken) -> bool:
-    return token.last_used_at is None or utcnow() - as_utc(token.last_used_at) > LAST_USED_RESOLUTION
-
-
-def user_for_bearer_token(session: Session, raw: str | None) -> User | None:
-    """The API door's authentication: the token's owner, or None for an unknown, revoked or expired token or a
-    disabled account. Stamps last_used_at (flushed; the caller's commit keeps it)."""
-    token = usable_token(session, raw)
-    if token is None:
-        return None
-    if stamp_due(token):
-        token.last_used_at = utcnow()
-        session.flush()
-    return token.user
+def _stamp_due(last_used_at: dt.datetime | None, now: dt.datetime) -> bool:
+    return last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from ...audit.queries import audit_event
 from ...auth import services, tokens
 from ...auth.models import ADMIN
+from ...auth.models import User as Account
 from ...auth.permissions import AUDIT_READERS, require_self_or_admin
 from ...extensions import db
 from ..core import ApiBlueprint, action, actor
@@ -149,4 +150,4 @@ class Me(MethodView):
     @me.response(200, UserSchema)
     def get(self):
         """Who this token (or session) belongs to."""
-        return json_response(user_item(actor()))
+        return json_response(user_item(db.session.get(Account, actor().id)))
