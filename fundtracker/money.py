@@ -65,9 +65,10 @@ def format_amount(minor: int, exponent: int) -> str:
     minor = int(minor)  # PostgreSQL sums integers as numeric (Decimal): still whole minor units
     if exponent == 0:
         return str(minor)
-    sign = "-" if minor < 0 else ""
-    whole, fraction = divmod(abs(minor), 10**exponent)
-    return f"{sign}{whole}.{fraction:0{exponent}d}"
+    # zfill rather than a nested format spec: this runs twice per row of every API list.
+    whole, fraction = divmod(-minor if minor < 0 else minor, 10**exponent)
+    text = f"{whole}.{str(fraction).zfill(exponent)}"
+    return "-" + text if minor < 0 else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from flask import Response
 
 from ..money import format_amount
@@ -44,7 +44,8 @@ def moment(value: dt.datetime | None) -> str | None:
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    # Compact UTF-8, as json.dumps(separators=(",", ":"), ensure_ascii=False) writes it; keys may be numbers.
+    body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
     return Response(body, status=status, headers=headers, mimetype="application/json")
 
 

@@ -146,6 +146,28 @@ def test_the_unfiltered_payment_total_is_the_trigger_kept_tally(client, fund: Fu
     assert response.headers["X-Total-Count"] == "2"
 
 
+def test_payment_totals_follow_every_filter_and_a_liaisons_scope(client, fund: Fund, make, session):
+    """Filtered totals are counted by statements of their own shape (the tally only serves the unfiltered list)."""
+    for day in range(1, 4):
+        make.payment(fund.objects["pledge_own"], "5.00", on=f"2025-02-{day:02d}")
+    session.commit()
+
+    def total(query: str, role: str) -> int:
+        response = client.get(f"/api/v1/payments{query}", headers=fund.headers(role))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert len(response.get_json()) == int(response.headers["X-Total-Count"])  # all fit on one page
+        return int(response.headers["X-Total-Count"])
+
+    own, pledge = fund.id("donor_own"), fund.id("pledge_own")
+    assert total("", "finance") == 5
+    assert total(f"?donor_id={own}", "finance") == 4
+    assert total("?currency=EUR", "finance") == 1
+    assert total(f"?pledge_id={pledge}&currency=USD", "finance") == 4
+    assert total("?date_from=2025-02-02&date_to=2025-02-03", "finance") == 2
+    assert total("", "donor_liaison") == 4
+    assert total(f"?donor_id={own}&date_from=2025-02-03", "donor_liaison") == 1
+
+
 LISTS = [
     "/api/v1/donors", "/api/v1/pledges", "/api/v1/payments", "/api/v1/exchange-rates", "/api/v1/projects",
     "/api/v1/allocations", "/api/v1/expenditures", "/api/v1/journal-entries", "/api/v1/journal-lines",
@@ -155,8 +177,11 @@ LISTS = [
 
 
 @pytest.mark.parametrize("path", LISTS)
-def test_a_list_costs_the_same_statements_at_10_and_100_rows(app, client, fund: Fund, make, session, path):
+def test_a_list_costs_the_same_statements_at_10_and_100_rows(app, client, fund: Fund, make, session, path,
+                                                            monkeypatch):
     from sqlalchemy import event
+
+    from fundtracker.database import Prepared
 
     pledge = fund.objects["pledge_own"]
     for day in range(1, 29):  # well over 10 rows of everything that grows with postings
@@ -173,12 +198,19 @@ def test_a_list_costs_the_same_statements_at_10_and_100_rows(app, client, fund: 
         def count(_conn, _cursor, statement, *_args, seen=statements):  # type: ignore[no-untyped-def]
             seen.append(statement)
 
+        def run_counted(self, reader, params, seen=statements, run=Prepared.rows):  # type: ignore[no-untyped-def]
+            seen.append(str(self.statement))  # the hot reads go to the driver, past SQLAlchemy's events
+            return run(self, reader, params)
+
+        monkeypatch.setattr(Prepared, "rows", run_counted)
         event.listen(db.engine, "before_cursor_execute", count)
         try:
             response = client.get(f"{path}?per_page={per_page}", headers=fund.headers("admin"))
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
+            monkeypatch.undo()
         assert response.status_code == 200, response.get_data(as_text=True)
+        assert statements  # the list was read and counted
         rows = len(response.get_json())
         assert rows == min(per_page, int(response.headers["X-Total-Count"]))
         counts[per_page] = (len(statements), rows)
@@ -534,20 +566,23 @@ def test_a_read_only_request_runs_in_a_reader_transaction(app, client, fund: Fun
         pytest.skip("BEGIN IMMEDIATE is how SQLite takes the write lock; PostgreSQL has no such choice")
     begins: list[str] = []
 
-    def seen(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        if statement.startswith("BEGIN"):
-            begins.append(statement)
+    def traced(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        # What SQLite itself is sent: the BEGIN goes to the driver directly, past SQLAlchemy's events.
+        dbapi_connection.set_trace_callback(lambda sql: begins.append(sql) if sql.startswith("BEGIN") else None)
 
-    event.listen(db.engine, "before_cursor_execute", seen)
+    body = _payment_body(fund)
+    db.session.commit()
+    db.engine.dispose()  # every connection from here on is a new one, traced
+    event.listen(db.engine, "connect", traced)
     try:
         assert client.get("/api/v1/payments", headers=fund.headers("admin")).status_code == 200
         reads = list(begins)
         begins.clear()
-        assert client.post("/api/v1/payments", json=_payment_body(fund),
-                           headers=fund.headers("admin")).status_code == 201
+        assert client.post("/api/v1/payments", json=body, headers=fund.headers("admin")).status_code == 201
         writes = list(begins)
     finally:
-        event.remove(db.engine, "before_cursor_execute", seen)
+        event.remove(db.engine, "connect", traced)
+        db.engine.dispose()
     assert reads and all(b == "BEGIN" for b in reads), reads
     assert "BEGIN IMMEDIATE" in writes, writes
 

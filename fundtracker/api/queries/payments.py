@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from ...auth.permissions import Actor
 from ...contributions.models import Payment, Pledge
+from ...database import Prepared, Reader
 from ...donors.models import Donor
 from ...errors import NotFound
 from ...ledger.models import JournalEntry
 from ...reference.models import Currency
-from ..paging import Page, SortKey, count_of, decode_cursor, encode_cursor
+from ..models import RowTally
+from ..paging import Page, SortKey, decode_cursor, encode_cursor
 from .scope import donor_filter, visible_donor
 
 P = Payment
@@ -40,19 +42,6 @@ COLUMNS = (
 )
 
 
-def _conditions(actor: Actor, args: dict[str, Any]) -> list[Any]:
-    conditions = []
-    if args.get("pledge_id") is not None:
-        conditions.append(P.pledge_id == args["pledge_id"])
-    if args.get("currency"):
-        conditions.append(P.currency == args["currency"])
-    if args.get("date_from"):
-        conditions.append(P.received_date >= args["date_from"])
-    if args.get("date_to"):
-        conditions.append(P.received_date <= args["date_to"])
-    return conditions
-
-
 def _joined(stmt: Any) -> Any:
     return (
         stmt.select_from(P)
@@ -62,10 +51,6 @@ def _joined(stmt: Any) -> Any:
     )
 
 
-# The list's SQL is compiled once per shape (sort, filters present, cursor or not) and dialect, with named
-# parameters, then run as plain SQL: building, keying and compiling the statement on every request cost more
-# than the query itself (measured on 100,000 payments: 1.2 ms of Python around 0.03 ms of SQLite).
-_PREPARED: dict[tuple[Any, ...], tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 # SQLite keeps dates as ISO text and compares them as text; PostgreSQL needs them typed as dates.
 _FILTERS = {
     "pledge_id": lambda day: P.pledge_id == bindparam("pledge_id"),
@@ -75,35 +60,55 @@ _FILTERS = {
     "donor_id": lambda day: Pledge.donor_id == bindparam("donor_id"),
     "own_donor": lambda day: Pledge.donor_id == bindparam("own_donor"),
 }
+_BY_DONOR = frozenset({"donor_id", "own_donor"})
 _RAW_SORT = {"received_date": P.received_date, "id": P.id, "usd_amount": P.usd_minor}
+# Where each sort's value sits in a row of COLUMNS (the keyset cursor carries it with the id, column 0).
+_SORT_AT = {"received_date": 4, "id": 0, "usd_amount": 10}
+# One statement per shape (dialect, sort, filters present, cursor or not), compiled once: see database.Prepared.
+_PAGES: dict[tuple[Any, ...], Prepared] = {}
+_COUNTS: dict[tuple[Any, ...], Prepared] = {}
+# Payments are never deleted, so the trigger-kept tally is their exact count (migration 0003).
+_TALLY = Prepared(select(RowTally.inserted).where(RowTally.name == "payment"))
 
 
-def _prepared(
-    dialect: Any, sort: str, filters: tuple[str, ...], after: bool
-) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-    key = (dialect.name, sort, filters, after)
-    found = _PREPARED.get(key)
+def _day_type(dialect: str) -> Any:
+    return String if dialect == "sqlite" else Date
+
+
+def _page_statement(dialect: str, sort: str, filters: tuple[str, ...], after: bool) -> Prepared:
+    key = (dialect, sort, filters, after)
+    found = _PAGES.get(key)
     if found is None:
         name = sort.lstrip("-")
-        day = String if dialect.name == "sqlite" else Date
+        day = _day_type(dialect)
         column = type_coerce(_RAW_SORT[name], day if name == "received_date" else BigInteger)
-        stmt = _joined(select(*COLUMNS, column.label("_sort"), P.id.label("_id"))).where(
-            *(_FILTERS[f](day) for f in filters))
+        stmt = _joined(select(*COLUMNS)).where(*(_FILTERS[f](day) for f in filters))
         if after:
             value, row_id = bindparam("after_value", type_=column.type), bindparam("after_id")
             newer = column < value if sort.startswith("-") else column > value
             tie = P.id < row_id if sort.startswith("-") else P.id > row_id
             stmt = stmt.where(or_(newer, and_(column == value, tie)))
         order = (column.desc(), P.id.desc()) if sort.startswith("-") else (column.asc(), P.id.asc())
-        compiled = stmt.order_by(*order).limit(bindparam("limit")).compile(dialect=dialect)
-        # positiontup: the order of the parameters for a "?" driver (SQLite); params: the fixed ones (OFFSET 0)
-        found = _PREPARED[key] = (str(compiled), compiled.positiontup, dict(compiled.params))
+        found = _PAGES[key] = Prepared(stmt.order_by(*order).limit(bindparam("limit")))
     return found
 
 
-def list_payments(session: Session, actor: Actor, args: dict[str, Any]) -> Page:
-    connection = session.connection()
-    textual = connection.dialect.name == "sqlite"
+def _count_statement(dialect: str, filters: tuple[str, ...]) -> Prepared:
+    key = (dialect, filters)
+    found = _COUNTS.get(key)
+    if found is None:
+        stmt = select(func.count()).select_from(P)
+        if _BY_DONOR.intersection(filters):
+            stmt = stmt.join(Pledge, Pledge.id == P.pledge_id)
+        day = _day_type(dialect)
+        found = _COUNTS[key] = Prepared(stmt.where(*(_FILTERS[f](day) for f in filters)))
+    return found
+
+
+def list_payments(reader: Reader, actor: Actor, args: dict[str, Any]) -> Page:
+    """A page of payments as plain tuples in COLUMNS order, with the total and the next page's cursor."""
+    dialect = reader.dialect.name
+    textual = dialect == "sqlite"
 
     def day(value: Any) -> Any:
         return value.isoformat() if textual and isinstance(value, dt.date) else value
@@ -111,8 +116,7 @@ def list_payments(session: Session, actor: Actor, args: dict[str, Any]) -> Page:
     values: dict[str, Any] = {name: args.get(name) for name in ("pledge_id", "currency", "donor_id")}
     for name in ("date_from", "date_to"):
         values[name] = day(args.get(name))
-    own = visible_donor(actor)
-    values["own_donor"] = own
+    values["own_donor"] = visible_donor(actor)
     filters = tuple(name for name in _FILTERS if values.get(name) is not None)
     sort, per_page = args["sort"], args["per_page"]
     params = {**{f: values[f] for f in filters}, "limit": per_page + 1}
@@ -120,36 +124,16 @@ def list_payments(session: Session, actor: Actor, args: dict[str, Any]) -> Page:
         after, row_id = decode_cursor(args["cursor"], sort, SORTS[sort.lstrip("-")])
         params["after_value"] = day(after)
         params["after_id"] = row_id
-    sql, order, fixed = _prepared(connection.dialect, sort, filters, bool(args.get("cursor")))
-    params = {**fixed, **params}
-    result = connection.exec_driver_sql(sql, tuple(params[n] for n in order) if order else params)
-    try:
-        # Plain tuples straight from the driver (in COLUMNS order, then _sort and _id): no Row objects.
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
+    rows = _page_statement(dialect, sort, filters, bool(args.get("cursor"))).rows(reader, params)
     more = len(rows) > per_page
     rows = rows[:per_page]
-    next_cursor = encode_cursor(sort, rows[-1][-2], rows[-1][-1]) if more else None
-    return Page(rows, _total(session, actor, args), next_cursor)
-
-
-def _total(session: Session, actor: Actor, args: dict[str, Any]) -> int:
-    conditions = _conditions(actor, args)
-    donor_scoped = visible_donor(actor) is not None or args.get("donor_id") is not None
-    if donor_scoped:
-        conditions.append(donor_filter(actor, Pledge.donor_id, args.get("donor_id")))
-    if conditions:
-        counted = select(func.count()).select_from(P)
-        if donor_scoped:
-            counted = counted.join(Pledge, Pledge.id == P.pledge_id)
-        return count_of(session, counted.where(*conditions))()
-    # Payments are never deleted, so the trigger-kept tally is their exact count (migration 0003).
-    tally = session.connection().exec_driver_sql(
-        "SELECT inserted FROM row_tally WHERE name = 'payment'").scalar()
-    if tally is None:
-        return count_of(session, select(func.count()).select_from(P))()
-    return int(tally)
+    next_cursor = encode_cursor(sort, rows[-1][_SORT_AT[sort.lstrip("-")]], rows[-1][0]) if more else None
+    tally = None if filters else _TALLY.rows(reader, {})
+    if tally:
+        total = int(tally[0][0])
+    else:
+        total = int(_count_statement(dialect, filters).rows(reader, {f: values[f] for f in filters})[0][0])
+    return Page(rows, total, next_cursor)
 
 
 def get_payment(session: Session, actor: Actor, payment_id: int) -> Any:

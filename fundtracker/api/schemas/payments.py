@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import fields
 
+from ...money import USD_EXPONENT, format_amount
 from ..render import amount, day, usd
 from .common import Currency, DateRangeArgs, Day, DecimalText, Id, QueryId, StrictSchema, Text, sort_field
 
@@ -85,10 +86,11 @@ def payment_item(row: Any) -> dict[str, Any]:
 def payment_tuple_item(row: tuple[Any, ...]) -> dict[str, Any]:
     """The same as payment_item, from a plain tuple in the list query's column order (the hot path)."""
     (id_, pledge_id, donor_id, donor_name, received, currency, exponent, minor, rate_scaled, rate_date, usd_minor,
-     reference) = row[:12]
+     reference) = row
     return {
         "id": id_, "pledge_id": pledge_id, "donor_id": donor_id, "donor_name": donor_name,
-        "received_date": day(received), "amount": amount(minor, exponent), "currency": currency,
-        "usd_amount": usd(usd_minor), "rate": rate_text(rate_scaled), "rate_date": day(rate_date),
+        "received_date": day(received), "amount": format_amount(minor, exponent), "currency": currency,
+        "usd_amount": format_amount(usd_minor, USD_EXPONENT), "rate": rate_text(rate_scaled),
+        "rate_date": day(rate_date),
         "reference": reference,
     }

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from ...auth.permissions import MONEY_WRITERS
 from ...contributions.services import record_payment
 from ...extensions import db
+from ...reader import request_reader
 from ..core import ApiBlueprint, action, actor
 from ..queries.payments import get_payment, list_payments
 from ..render import json_response, list_response
@@ -25,7 +26,7 @@ class Payments(MethodView):
     @blp.response(200, PaymentSchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List payments (a liaison: its donor's only)."""
-        page = list_payments(db.session, actor(), args)
+        page = list_payments(request_reader(), actor(), args)
         return list_response(page, map(payment_tuple_item, page.rows))
 
     @action(*MONEY_WRITERS, idempotent=True)
