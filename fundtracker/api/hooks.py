@@ -14,8 +14,9 @@ from .core import SAFE_METHODS, forget_intent, read_only_from_here
 def choose_transaction_intent() -> None:
     """A GET or HEAD under /api/ that writes nothing runs as a reader, so it never queues behind a writer
     (SQLite: plain BEGIN instead of BEGIN IMMEDIATE). A view that writes on GET (an export records its audit
-    event) says so, and keeps a writer's transaction. The bearer token is looked up, and its last use
-    stamped, in short sessions of their own (security.py), so they do not decide this transaction."""
+    event) says so, and keeps a writer's transaction. The bearer token is read on the request's reader
+    connection and its last use stamped in a write of its own (auth/tokens.py), so neither decides this
+    transaction."""
     if request.method not in SAFE_METHODS or not is_api_request():
         return
     view = current_app.view_functions.get(request.endpoint or "")

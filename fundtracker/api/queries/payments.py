@@ -61,7 +61,6 @@ _FILTERS = {
     "own_donor": lambda day: Pledge.donor_id == bindparam("own_donor"),
 }
 _BY_DONOR = frozenset({"donor_id", "own_donor"})
-_RAW_SORT = {"received_date": P.received_date, "id": P.id, "usd_amount": P.usd_minor}
 # Where each sort's value sits in a row of COLUMNS (the keyset cursor carries it with the id, column 0).
 _SORT_AT = {"received_date": 4, "id": 0, "usd_amount": 10}
 # One statement per shape (dialect, sort, filters present, cursor or not), compiled once: see database.Prepared.
@@ -81,7 +80,7 @@ def _page_statement(dialect: str, sort: str, filters: tuple[str, ...], after: bo
     if found is None:
         name = sort.lstrip("-")
         day = _day_type(dialect)
-        column = type_coerce(_RAW_SORT[name], day if name == "received_date" else BigInteger)
+        column = type_coerce(SORTS[name].column, day if name == "received_date" else BigInteger)
         stmt = _joined(select(*COLUMNS)).where(*(_FILTERS[f](day) for f in filters))
         if after:
             value, row_id = bindparam("after_value", type_=column.type), bindparam("after_id")

@@ -7,7 +7,6 @@ from typing import Any
 from marshmallow import fields
 
 from ...money import USD_EXPONENT, format_amount
-from ..render import amount, day, usd
 from .common import Currency, DateRangeArgs, Day, DecimalText, Id, QueryId, StrictSchema, Text, sort_field
 
 PAYMENT_SORTS = ["received_date", "id", "usd_amount"]
@@ -66,26 +65,10 @@ def rate_text(scaled: int | None) -> str | None:
     return f"{whole}.{fraction:08d}".rstrip("0")
 
 
-def payment_item(row: Any) -> dict[str, Any]:
-    exponent = row.exponent
-    return {
-        "id": row.id,
-        "pledge_id": row.pledge_id,
-        "donor_id": row.donor_id,
-        "donor_name": row.donor_name,
-        "received_date": day(row.received_date),
-        "amount": amount(row.amount_minor, exponent),
-        "currency": row.currency,
-        "usd_amount": usd(row.usd_minor),
-        "rate": rate_text(row.rate_scaled),
-        "rate_date": day(row.rate_date),
-        "reference": row.reference,
-    }
-
-
 def payment_tuple_item(row: tuple[Any, ...]) -> dict[str, Any]:
-    """The same as payment_item, from a plain tuple in the list query's column order (the hot path: 50 rows a
-    page, so no call that can be saved; dates are ISO text from SQLite and date objects from PostgreSQL)."""
+    """A payment as the API shows it, from a row in the order of queries.payments.COLUMNS (the list's hot path:
+    50 rows a page, so no call that can be saved; dates are ISO text from SQLite and date objects from
+    PostgreSQL)."""
     (id_, pledge_id, donor_id, donor_name, received, currency, exponent, minor, rate_scaled, rate_date, usd_minor,
      reference) = row
     return {

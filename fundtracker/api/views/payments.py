@@ -13,7 +13,7 @@ from ...reader import request_reader
 from ..core import ApiBlueprint, action, actor
 from ..queries.payments import get_payment, list_payments
 from ..render import json_response, list_response
-from ..schemas.payments import PaymentCreateSchema, PaymentListArgs, PaymentSchema, payment_item, payment_tuple_item
+from ..schemas.payments import PaymentCreateSchema, PaymentListArgs, PaymentSchema, payment_tuple_item
 from .common import LIST_HEADERS, created
 
 blp = ApiBlueprint("payments", __name__, "/payments", "Cash received from donors, converted at the UN rate.")
@@ -49,4 +49,4 @@ class Payment(MethodView):
 
 def _payment(payment_id: int) -> dict[str, Any]:
     row = get_payment(db.session, actor(), payment_id)
-    return {**payment_item(row), "journal_entry_id": row.journal_entry_id}
+    return {**payment_tuple_item(row[:-1]), "journal_entry_id": row.journal_entry_id}  # COLUMNS, then the entry
