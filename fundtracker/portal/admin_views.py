@@ -22,7 +22,7 @@ from ..reference.services import (
     update_instrument,
 )
 from . import bp
-from .common import actor, gate, invalid
+from .common import actor, gate, invalid, refuse, refused
 from .forms import (
     CountryStatusForm,
     EntityCreateForm,
@@ -53,9 +53,7 @@ def user_new() -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
-            return render_template("admin/user_new.html", form=form), 422
+            return refused(form, exc, "admin/user_new.html")
         db.session.commit()
         flash(_("%(email)s can now sign in.", email=created.email), "success")
         return redirect(url_for("portal.user_detail", user_id=created.id))
@@ -94,8 +92,7 @@ def country(iso3: str) -> ResponseReturnValue:
                     actor=user,
                 )
             except InvalidInput as exc:
-                db.session.rollback()
-                form.place_errors(exc)
+                refuse(form, exc)
                 status = 422
             else:
                 db.session.commit()
@@ -142,9 +139,7 @@ def institute_new() -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
-            return render_template("admin/institute_form.html", form=form, entity=None), 422
+            return refused(form, exc, "admin/institute_form.html", entity=None)
         db.session.commit()
         flash(_("%(acronym)s is added to the implementing entities.", acronym=entity.acronym), "success")
         return redirect(url_for("portal.institutes"))
@@ -172,9 +167,7 @@ def institute_edit(entity_id: int) -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
-            return render_template("admin/institute_form.html", form=form, entity=entity), 422
+            return refused(form, exc, "admin/institute_form.html", entity=entity)
         db.session.commit()
         flash(_("%(acronym)s is updated.", acronym=entity.acronym), "success")
         return redirect(url_for("portal.institutes"))
@@ -201,9 +194,7 @@ def instrument_edit(instrument_id: int) -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
-            return render_template("admin/instrument_form.html", form=form, instrument=instrument), 422
+            return refused(form, exc, "admin/instrument_form.html", instrument=instrument)
         db.session.commit()
         flash(_("%(code)s is updated.", code=instrument.code), "success")
         return redirect(url_for("portal.instruments"))

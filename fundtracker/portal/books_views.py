@@ -15,7 +15,7 @@ from ..extensions import db
 from ..fx.services import set_rate
 from ..ledger.services import close_period, reopen_period, reverse_entry
 from . import bp, nav_item
-from .common import actor, arg_int, gate, invalid
+from .common import actor, arg_int, gate, invalid, refuse
 from .forms import CloseYearForm, RateForm, ReopenYearForm, ReverseForm, options
 from .reads import choices
 from .reads.books import SOURCE_TYPES, financial_years, journal_entry, journal_page, rates_page
@@ -72,8 +72,7 @@ def journal_reverse() -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
+            refuse(form, exc)
             return render_template(
                 "books/reverse.html", form=form, **journal_entry(db.session, entry_id, actor=user)
             ), 422
@@ -115,8 +114,7 @@ def period_close() -> ResponseReturnValue:
         try:
             close_period(db.session, int(form.year.data), actor=user)
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
+            refuse(form, exc)
             return _year_page(form, ReopenYearForm(formdata=None), 422)
         db.session.commit()
         flash(
@@ -135,8 +133,7 @@ def period_reopen() -> ResponseReturnValue:
         try:
             reopen_period(db.session, int(form.year.data), reason=form.reason.data, actor=user)
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
+            refuse(form, exc)
             return _year_page(CloseYearForm(formdata=None), form, 422)
         db.session.commit()
         flash(_("%(year)s is open again.", year=form.year.data), "success")
@@ -164,8 +161,7 @@ def rates() -> ResponseReturnValue:
                     actor=user,
                 )
             except InvalidInput as exc:
-                db.session.rollback()
-                form.place_errors(exc)
+                refuse(form, exc)
                 status = 422
             else:
                 db.session.commit()

@@ -38,10 +38,15 @@ def arg_date(name: str, default: dt.date | None = None) -> dt.date | None:
         return default
 
 
-def refused(form: PortalForm, exc: InvalidInput, template: str, **context: Any) -> tuple[str, int]:
-    """A money rule said no: nothing is kept, the form comes back as typed with each message by its field."""
+def refuse(form: PortalForm, exc: InvalidInput) -> None:
+    """A service said no: nothing it did is kept, and each of its messages goes beside its field of the form."""
     db.session.rollback()
     form.place_errors(exc)
+
+
+def refused(form: PortalForm, exc: InvalidInput, template: str, **context: Any) -> tuple[str, int]:
+    """A service said no: the form comes back as typed, with its messages, as a 422."""
+    refuse(form, exc)
     return render_template(template, form=form, **context), 422
 
 

@@ -14,7 +14,7 @@ from ..database import read_only_intent
 from ..errors import InvalidInput
 from ..extensions import db
 from . import bp
-from .common import arg_date, arg_int, gate, invalid
+from .common import arg_date, arg_int, gate, invalid, refuse
 from .forms import AllocationForm, AmountField, PaymentForm, PortalForm, options
 from .reads import choices
 
@@ -64,8 +64,7 @@ def payment_new() -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
+            refuse(form, exc)
             return _payment_page(form, 422)
         db.session.commit()
         flash(
@@ -141,8 +140,7 @@ def allocation_new() -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
+            refuse(form, exc)
             return _allocation_page(form, 422)
         db.session.commit()
         flash(_("Allocation %(id)s is recorded.", id=allocation.id), "success")

@@ -13,7 +13,7 @@ from ..database import read_only_intent
 from ..errors import InvalidInput
 from ..extensions import db
 from . import bp
-from .common import actor, arg_int, gate, invalid, refused
+from .common import actor, arg_int, gate, invalid, refuse, refused
 from .forms import AmendForm, CancelForm, ConfirmForm, PledgeForm, options
 from .reads import choices
 from .reads.donors import pledge_detail
@@ -96,8 +96,7 @@ def pledge_amend(pledge_id: int) -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
+            refuse(form, exc)
             return _pledge_page("pledges/amend.html", form, pledge_id, 422)
         db.session.commit()
         flash(_("The pledge is amended."), "success")
@@ -115,8 +114,7 @@ def pledge_cancel(pledge_id: int) -> ResponseReturnValue:
         try:
             close(db.session, pledge_id, on=form.on.data, reason=form.reason.data, actor=user)
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
+            refuse(form, exc)
             return _pledge_page("pledges/cancel.html", form, pledge_id, 422)
         db.session.commit()
         flash(_("The unpaid part of the pledge is closed."), "success")
@@ -133,8 +131,7 @@ def pledge_confirm(pledge_id: int) -> ResponseReturnValue:
         try:
             services.confirm_pledge(db.session, pledge_id, actor=user)
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
+            refuse(form, exc)
             return render_template(
                 "pledges/detail.html", confirm_form=form, **pledge_detail(db.session, pledge_id, actor=user)
             ), 422

@@ -14,7 +14,7 @@ from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..projects.models import PROJECT_STATUSES
 from . import bp, nav_item
-from .common import actor, arg_int, invalid
+from .common import actor, arg_int, invalid, refused
 from .forms import ExpenditureForm, options
 from .i18n import amount_text
 from .reads import choices
@@ -84,9 +84,7 @@ def expenditure_new(project_id: int) -> ResponseReturnValue:
                 actor=user,
             )
         except InvalidInput as exc:
-            db.session.rollback()
-            form.place_errors(exc)
-            return render_template("projects/expenditure.html", form=form, **data), 422
+            return refused(form, exc, "projects/expenditure.html", **data)
         db.session.commit()
         flash(_("Expenditure %(id)s is recorded.", id=expenditure.id), "success")
         return redirect(url_for("portal.project", project_id=project_id))

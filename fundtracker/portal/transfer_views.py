@@ -19,7 +19,7 @@ from ..imports.report import ImportRefused
 from ..imports.services import KINDS, SHEET_KINDS, authorise_import, commit_import, dry_run
 from ..imports.templates import build_template
 from . import bp, nav_item
-from .common import actor, arg_date, arg_int, gate, invalid
+from .common import actor, arg_date, arg_int, gate, invalid, refuse
 from .forms import ImportForm, options
 from .reads import choices
 
@@ -143,8 +143,7 @@ def imports() -> ResponseReturnValue:
         form.upload.errors = [exc.message]
         return _import_page(form, status=409)
     except InvalidInput as exc:
-        db.session.rollback()
-        form.place_errors(exc)
+        refuse(form, exc)
         return _import_page(form, status=422)
     db.session.commit()
     form.sha256.data = report.sha256
