@@ -84,6 +84,13 @@ def live(app: Flask, session, make) -> Iterator[Live]:  # type: ignore[no-untype
         server.server_close()
 
 
+# A live preview (hx-sync="this:replace") still in flight when the next keystroke asks for a newer one is
+# aborted by design; whether that happens depends on the machine's speed. htmx echoes each request's end and
+# abort on the console; a failed response is still caught by on_response, a failed load by on_request_failed.
+HTMX_ECHOES = ("htmx:sendAbort", "htmx:afterRequest")
+SUPERSEDED_PREVIEW = re.compile(r"/(payments|allocations)/preview\?")
+
+
 @dataclass
 class Watch:
     """What went wrong in the browser; `expect` names an HTTP error a step causes on purpose."""
@@ -105,7 +112,7 @@ class Watch:
                 self.problems.append(f"HTTP {response.status} {response.request.method} {response.url}")
 
     def on_console(self, message: Any) -> None:
-        if message.type != "error":
+        if message.type != "error" or message.text.startswith(HTMX_ECHOES):
             return
         failed = FAILED_LOAD.match(message.text)
         url = (message.location or {}).get("url", "")
@@ -119,6 +126,8 @@ class Watch:
     def on_request_failed(self, request: Any) -> None:
         if request.failure and "ERR_ABORTED" in request.failure and request.resource_type == "document":
             return  # a download navigation ends the document request on purpose
+        if request.failure and "ERR_ABORTED" in request.failure and SUPERSEDED_PREVIEW.search(request.url):
+            return  # hx-sync="this:replace": a newer keystroke replaced this preview while it was in flight
         self.problems.append(f"request failed: {request.method} {request.url} {request.failure}")
 
 
