@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import Flask
 
+from .application import FundtrackerFlask
 from .config import Defaults, default_sqlite_url, from_environment
 
 __version__ = "0.1.0"
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = FundtrackerFlask(__name__, instance_relative_config=True)
     app.config.from_object(Defaults)
     app.config.update(from_environment())
     app.config.update(overrides or {})
