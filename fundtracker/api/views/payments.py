@@ -13,7 +13,7 @@ from ...reader import request_reader
 from ..core import ApiBlueprint, action, actor
 from ..queries.payments import get_payment, list_payments
 from ..render import json_response, list_response
-from ..schemas.payments import PaymentCreateSchema, PaymentListArgs, PaymentSchema, payment_tuple_item
+from ..schemas.payments import PaymentCreateSchema, PaymentListArgs, PaymentSchema, payment_items
 from .common import LIST_HEADERS, created
 
 blp = ApiBlueprint("payments", __name__, "/payments", "Cash received from donors, converted at the UN rate.")
@@ -27,7 +27,7 @@ class Payments(MethodView):
     def get(self, **args: Any):
         """List payments (a liaison: its donor's only)."""
         page = list_payments(request_reader(), actor(), args)
-        return list_response(page, map(payment_tuple_item, page.rows))
+        return list_response(page, payment_items(page.rows))
 
     @action(*MONEY_WRITERS, idempotent=True)
     @blp.arguments(PaymentCreateSchema, as_kwargs=True)
@@ -49,4 +49,4 @@ class Payment(MethodView):
 
 def _payment(payment_id: int) -> dict[str, Any]:
     row = get_payment(db.session, actor(), payment_id)
-    return {**payment_tuple_item(row[:-1]), "journal_entry_id": row.journal_entry_id}  # COLUMNS, then the entry
+    return {**payment_items([row[:-1]])[0], "journal_entry_id": row.journal_entry_id}  # COLUMNS, then the entry
