@@ -294,7 +294,7 @@ class SecurityHeaders:
     """WSGI middleware that adds the security headers to every response, error pages included.
 
     It works on the plain header list WSGI hands over: setting the same headers through an after_request hook
-    and werkzeug's Headers object cost a fifth of the API's request overhead."""
+    and werkzeug's Headers object cost 0.2 M instructions a request, two thirds of a bare Flask request."""
 
     def __init__(self, app: Any, *, force_https: bool, hsts_max_age: int, static_prefix: str) -> None:
         self.app = app
