@@ -72,6 +72,12 @@ def is_api_request() -> bool:
     return is_api_path(request.path)
 
 
+def on_token_door(req: Request) -> bool:
+    """A call under /api/ that carries an Authorization header: its token alone says who it is (see
+    _authenticate_bearer); the session cookie is neither read nor written, and CSRF does not apply."""
+    return "HTTP_AUTHORIZATION" in req.environ and is_api_path(req.path)
+
+
 def auth_via_token() -> bool:
     """True when this request's identity came from an `Authorization: Bearer` token (the API door)."""
     return bool(g.get("auth_via_token"))
@@ -113,8 +119,7 @@ class SignedCookieSessions(SecureCookieSessionInterface):
         self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if "HTTP_AUTHORIZATION" in request.environ and is_api_path(request.path):
-            # The token is the whole identity (see _authenticate_bearer): no cookie is read, none is written.
+        if on_token_door(request):
             return self.make_null_session(app)
         return super().open_session(app, request)
 
@@ -244,16 +249,13 @@ def _forget_client_address(_exc: BaseException | None) -> None:
 def _authenticate_bearer() -> None:
     """On /api/, a Bearer token is the whole identity: the session cookie is ignored, and CSRF does not apply
     (a browser never attaches the header on its own, so a forged cross-site request cannot carry it)."""
-    if not is_api_request():
-        return
-    header = request.headers.get("Authorization")
-    if header is None:
+    if not on_token_door(request):
         return
     from .auth.tokens import bearer_from_header, token_holder
     from .reader import request_reader
 
     g.auth_via_token = True
-    holder = token_holder(db.engine, bearer_from_header(header), request_reader())
+    holder = token_holder(db.engine, bearer_from_header(request.headers["Authorization"]), request_reader())
     login_manager._update_request_context_with_user(holder)
 
 

@@ -7,7 +7,7 @@ from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
 from ..extensions import login_manager
-from ..security import is_api_request
+from ..security import is_api_request, on_token_door
 from .core import SAFE_METHODS, forget_intent, read_only_from_here
 
 
@@ -29,7 +29,7 @@ def choose_transaction_intent() -> None:
 def refuse_anonymous_writes() -> Response | None:
     """A change under /api/ with neither a token nor a signed-in session is a 401, before the CSRF check
     (which would call it a bad request): the caller is told how to authenticate."""
-    if request.method in SAFE_METHODS or not is_api_request() or "Authorization" in request.headers:
+    if request.method in SAFE_METHODS or not is_api_request() or on_token_door(request):
         return None
     if current_user.is_authenticated:
         return None  # a portal session: Flask-WTF's CSRF check applies as on any form

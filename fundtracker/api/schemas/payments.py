@@ -72,10 +72,9 @@ _SCALE = tuple(10**places for places in range(19))  # 10**exponent, looked up ra
 def payment_items(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     """Payments as the API shows them, from rows in the order of queries.payments.COLUMNS.
 
-    The list's hot path (50 rows a page, where each function call shows): amounts and rates are formatted
-    inline for the usual case (not negative, with decimal places) by the integer arithmetic of
-    money.format_amount and rate_text, which take every other case. Dates come as ISO text from SQLite and as
-    date objects from PostgreSQL."""
+    The list's hot path (50 rows a page, where each function call shows): amounts are formatted inline for the
+    usual case (not negative, with decimal places) by the integer arithmetic of money.format_amount, which takes
+    every other case. Dates come as ISO text from SQLite and as date objects from PostgreSQL."""
     items = []
     for (id_, pledge_id, donor_id, donor_name, received, currency, exponent, minor, rate_scaled, rate_date,
          usd_minor, reference) in rows:
@@ -85,13 +84,12 @@ def payment_items(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
         else:
             amount = format_amount(minor, exponent)
         usd = f"{usd_minor // 100}.{usd_minor % 100:02d}" if usd_minor >= 0 else format_amount(usd_minor, 2)
-        whole, fraction = divmod(rate_scaled, 100_000_000)
         items.append({
             "id": id_, "pledge_id": pledge_id, "donor_id": donor_id, "donor_name": donor_name,
             "received_date": received if received.__class__ is str else received.isoformat(),
             "amount": amount, "currency": currency,
             "usd_amount": usd,
-            "rate": f"{whole}.{fraction:08d}".rstrip("0") if fraction else str(whole),
+            "rate": rate_text(rate_scaled),
             "rate_date": rate_date if rate_date.__class__ is str else rate_date.isoformat(),
             "reference": reference,
         })
