@@ -76,6 +76,7 @@ def payment_items(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     usual case (not negative, with decimal places) by the integer arithmetic of money.format_amount, which takes
     every other case. Dates come as ISO text from SQLite and as date objects from PostgreSQL."""
     items = []
+    rates: dict[int, str | None] = {}  # a page's rates repeat (UN rates are set per currency and month)
     for (id_, pledge_id, donor_id, donor_name, received, currency, exponent, minor, rate_scaled, rate_date,
          usd_minor, reference) in rows:
         if exponent and minor >= 0:
@@ -84,12 +85,15 @@ def payment_items(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
         else:
             amount = format_amount(minor, exponent)
         usd = f"{usd_minor // 100}.{usd_minor % 100:02d}" if usd_minor >= 0 else format_amount(usd_minor, 2)
+        rate = rates.get(rate_scaled)
+        if rate is None:
+            rate = rates[rate_scaled] = rate_text(rate_scaled)
         items.append({
             "id": id_, "pledge_id": pledge_id, "donor_id": donor_id, "donor_name": donor_name,
             "received_date": received if received.__class__ is str else received.isoformat(),
             "amount": amount, "currency": currency,
             "usd_amount": usd,
-            "rate": rate_text(rate_scaled),
+            "rate": rate,
             "rate_date": rate_date if rate_date.__class__ is str else rate_date.isoformat(),
             "reference": reference,
         })
