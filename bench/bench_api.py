@@ -30,8 +30,14 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from fundtracker.config import normalise_database_url  # noqa: E402
+
 PATH = "/api/v1/payments?per_page=50"
 BARE_APP = '''"""The bare endpoint: the same 50 rows as precomputed JSON, nothing else."""
 from pathlib import Path
@@ -48,9 +54,9 @@ def payments():
 '''
 
 
-def build(db_path: Path, payments: int) -> str:
-    """Demo data plus `payments` bulk-inserted payments; returns a finance officer's API token."""
-    sys.path.insert(0, str(REPO))
+def build(url: str, payments: int) -> str:
+    """Demo data plus `payments` bulk-inserted payments in the database at `url` (built once, kept for the next
+    run); returns a new API token of a finance officer."""
     from flask_migrate import upgrade
     from sqlalchemy import insert, select
 
@@ -62,9 +68,9 @@ def build(db_path: Path, payments: int) -> str:
     from fundtracker.extensions import db
     from fundtracker.seeding import seed_reference
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
-        if not db_path.exists() or db_path.stat().st_size == 0 or not _built(db_path):
+        if not _built(db.engine, payments):
             started = time.perf_counter()
             upgrade()
             seed_reference(db.session)
@@ -88,7 +94,9 @@ def build(db_path: Path, payments: int) -> str:
             if rows:
                 db.session.execute(insert(Payment), rows)
             db.session.commit()
-            print(f"built {db_path} in {time.perf_counter() - started:.0f} s", flush=True)
+            db.session.execute(text("ANALYZE"))  # PostgreSQL plans the list from statistics
+            db.session.commit()
+            print(f"built {url} in {time.perf_counter() - started:.0f} s", flush=True)
         user = db.session.execute(select(User).where(User.role == FINANCE).order_by(User.id)).scalars().first()
         _token, raw = create_token(db.session, user_id=user.id, name="bench", actor=user)
         db.session.commit()
@@ -96,14 +104,31 @@ def build(db_path: Path, payments: int) -> str:
     return raw
 
 
-def _built(db_path: Path) -> bool:
-    import sqlite3
+def _built(engine: Any, payments: int) -> bool:
+    from sqlalchemy import inspect
 
-    try:
-        with sqlite3.connect(db_path) as conn:
-            return conn.execute("SELECT count(*) FROM payment").fetchone()[0] > 1000
-    except sqlite3.Error:
+    if "payment" not in inspect(engine).get_table_names():
         return False
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM payment")).scalar_one() >= payments
+
+
+def postgres_database(url: str, fresh: bool) -> str:
+    """Create the bench's PostgreSQL database named in `url` if it is missing (dropped first when fresh)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    server = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if fresh:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}"'))
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": target.database}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    server.dispose()
+    return url
 
 
 def free_port() -> int:
@@ -167,19 +192,25 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--workdir", type=Path,
                         default=Path(tempfile.gettempdir()) / "fundtracker-bench-api")
+    parser.add_argument("--database-url", help="default: a SQLite file in --workdir; a PostgreSQL URL names a "
+                        "database that the script creates (e.g. postgresql://postgres@127.0.0.1/fundtracker_bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
 
     args.workdir.mkdir(parents=True, exist_ok=True)
-    db_path = args.workdir / f"bench-{args.payments}.sqlite3"
-    if args.fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(db_path) + suffix).unlink(missing_ok=True)
-    token = build(db_path, args.payments)
+    if args.database_url and args.database_url.startswith("postgres"):
+        url = postgres_database(normalise_database_url(args.database_url), args.fresh)
+    else:
+        db_path = args.workdir / f"bench-{args.payments}.sqlite3"
+        if args.fresh:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db_path) + suffix).unlink(missing_ok=True)
+        url = args.database_url or f"sqlite:///{db_path}"
+    token = build(url, args.payments)
 
-    env = {"FUNDTRACKER_DATABASE_URL": f"sqlite:///{db_path}", "FUNDTRACKER_SECRET_KEY": "bench-secret"}
+    env = {"FUNDTRACKER_DATABASE_URL": url, "FUNDTRACKER_SECRET_KEY": "bench-secret"}
     real, real_base = start_gunicorn("wsgi:app", REPO, env, args.workers)
     try:
         body = fetch(real_base + PATH, token)
@@ -211,7 +242,8 @@ def main() -> None:
     def median(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
 
-    print(f"\nGET {PATH}: {total} payments in the database; gunicorn {args.workers} sync workers; "
+    print(f"\nGET {PATH}: {total} payments in the database ({url.split(':')[0]}); "
+          f"gunicorn {args.workers} sync workers; "
           f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s; median of {args.rounds}")
     print(f"{'endpoint':<10}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}")
     for name in ("api", "bare"):
