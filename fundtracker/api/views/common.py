@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, url_for
+from sqlalchemy.orm import Session
 
-from ..render import json_response
+from ...extensions import db
+from ..paging import Page
+from ..render import json_response, list_response
 
 LIST_HEADERS = {
     "X-Total-Count": {
@@ -24,3 +28,11 @@ def created(payload: dict[str, Any], endpoint: str, **values: Any) -> Response:
     response = json_response(payload, status=201)
     response.headers["Location"] = url_for(endpoint, **values)
     return response
+
+
+def listed(
+    query: Callable[[Session, dict[str, Any]], Page], args: dict[str, Any], item: Callable[[Any], dict[str, Any]]
+) -> Response:
+    """One page of a list that depends only on its arguments: the query's rows, each through `item`."""
+    page = query(db.session, args)
+    return list_response(page, map(item, page.rows))

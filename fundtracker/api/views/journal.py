@@ -28,7 +28,7 @@ from ..schemas.journal import (
     line_item,
     period_item,
 )
-from .common import LIST_HEADERS, created
+from .common import LIST_HEADERS, created, listed
 
 entries = ApiBlueprint(
     "journal_entries",
@@ -61,8 +61,7 @@ class Entries(MethodView):
     @entries.response(200, EntrySchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List journal entries."""
-        page = q.list_entries(db.session, args)
-        return list_response(page, map(entry_item, page.rows))
+        return listed(q.list_entries, args, entry_item)
 
 
 @entries.route("/<id:entry_id>")
@@ -81,8 +80,7 @@ class Lines(MethodView):
     @lines.response(200, LineSchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List journal lines."""
-        page = q.list_lines(db.session, args)
-        return list_response(page, map(line_item, page.rows))
+        return listed(q.list_lines, args, line_item)
 
 
 @reversals.route("")
@@ -117,8 +115,7 @@ class Periods(MethodView):
     @periods.response(200, PeriodSchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List financial years that have been closed or reopened."""
-        page = q.list_periods(db.session, args)
-        return list_response(page, map(period_item, page.rows))
+        return listed(q.list_periods, args, period_item)
 
 
 @periods.route(f"/{YEAR}/close")

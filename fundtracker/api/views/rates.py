@@ -9,10 +9,11 @@ from flask.views import MethodView
 from ...auth.permissions import MONEY_WRITERS
 from ...errors import InvalidInput
 from ...extensions import db
+from ...fx.models import ExchangeRate
 from ...fx.services import set_rate
 from ..core import ApiBlueprint, action, actor
 from ..queries.rates import get_rate, list_rates
-from ..render import json_response, list_response
+from ..render import json_response
 from ..schemas.rates import (
     RateBulkResultSchema,
     RateBulkSchema,
@@ -21,7 +22,7 @@ from ..schemas.rates import (
     RateSchema,
     rate_item,
 )
-from .common import LIST_HEADERS
+from .common import LIST_HEADERS, listed
 
 blp = ApiBlueprint(
     "exchange_rates",
@@ -31,6 +32,18 @@ blp = ApiBlueprint(
 )
 
 
+def _set_rate(fields: dict[str, Any]) -> tuple[ExchangeRate, bool]:
+    """Record (or correct) one rate from a request's fields; returns the row and whether it was new."""
+    return set_rate(
+        db.session,
+        fields["currency"],
+        fields["effective_date"],
+        fields["units_per_usd"],
+        actor=actor(),
+        source=fields.get("source"),
+    )
+
+
 @blp.route("")
 class Rates(MethodView):
     @action()
@@ -38,8 +51,7 @@ class Rates(MethodView):
     @blp.response(200, RateSchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List rates."""
-        page = list_rates(db.session, args)
-        return list_response(page, map(rate_item, page.rows))
+        return listed(list_rates, args, rate_item)
 
     @action(*MONEY_WRITERS)
     @blp.arguments(RateCreateSchema, as_kwargs=True)
@@ -47,14 +59,7 @@ class Rates(MethodView):
     @blp.alt_response(200, schema=RateSchema, description="The rate of that currency and date was corrected.")
     def post(self, **data: Any):
         """Record the rate of a currency from a date, or correct it (posted conversions keep their rate)."""
-        row, new = set_rate(
-            db.session,
-            data["currency"],
-            data["effective_date"],
-            data["units_per_usd"],
-            actor=actor(),
-            source=data.get("source"),
-        )
+        row, new = _set_rate(data)
         return json_response(rate_item(get_rate(db.session, row.id)), status=201 if new else 200)
 
 
@@ -68,14 +73,7 @@ class RatesBulk(MethodView):
         created = updated = 0
         for index, item in enumerate(data["rates"]):
             try:
-                _row, new = set_rate(
-                    db.session,
-                    item["currency"],
-                    item["effective_date"],
-                    item["units_per_usd"],
-                    actor=actor(),
-                    source=item.get("source"),
-                )
+                _row, new = _set_rate(item)
             except InvalidInput as exc:
                 raise InvalidInput({f"rates.{index}.{k}": v for k, v in exc.errors.items()}) from exc
             created, updated = created + new, updated + (not new)

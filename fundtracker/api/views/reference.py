@@ -11,7 +11,7 @@ from ...extensions import db
 from ...reference.services import set_country_status
 from ..core import ApiBlueprint, action, actor
 from ..queries import reference as q
-from ..render import json_response, list_response
+from ..render import json_response
 from ..schemas.reference import (
     CountryListArgs,
     CountrySchema,
@@ -28,7 +28,7 @@ from ..schemas.reference import (
     instrument_item,
     status_item,
 )
-from .common import LIST_HEADERS
+from .common import LIST_HEADERS, listed
 
 currencies = ApiBlueprint(
     "currencies", __name__, "/currencies", "ISO 4217 currencies and their decimal places."
@@ -52,8 +52,7 @@ class Currencies(MethodView):
     @currencies.response(200, CurrencySchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List currencies."""
-        page = q.list_currencies(db.session, args)
-        return list_response(page, map(currency_item, page.rows))
+        return listed(q.list_currencies, args, currency_item)
 
 
 @countries.route("")
@@ -63,8 +62,7 @@ class Countries(MethodView):
     @countries.response(200, CountrySchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List countries (filter by region or sub-region, and by the UN status in force today)."""
-        page = q.list_countries(db.session, args)
-        return list_response(page, map(country_item, page.rows))
+        return listed(q.list_countries, args, country_item)
 
 
 def _country(country_id: int) -> dict[str, Any]:
@@ -106,8 +104,7 @@ class Instruments(MethodView):
     @instruments.response(200, InstrumentSchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List instruments."""
-        page = q.list_instruments(db.session, args)
-        return list_response(page, map(instrument_item, page.rows))
+        return listed(q.list_instruments, args, instrument_item)
 
 
 @instruments.route("/<id:instrument_id>")
@@ -126,8 +123,7 @@ class Entities(MethodView):
     @entities.response(200, EntitySchema(many=True), headers=LIST_HEADERS)
     def get(self, **args: Any):
         """List implementing entities."""
-        page = q.list_entities(db.session, args)
-        return list_response(page, map(entity_item, page.rows))
+        return listed(q.list_entities, args, entity_item)
 
 
 @entities.route("/<id:entity_id>")
