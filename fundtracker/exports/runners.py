@@ -18,6 +18,7 @@ from .fund_books import Figure
 from .meta import ExportMeta
 
 Progress = Callable[[int], None] | None
+_SPEND_FIGURES = ("allocated", "spent", "psc")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,16 @@ def _figures(session: Session, by: tuple[str, ...] = (), **kw: Any) -> list[dict
 def _totals(session: Session, **kw: Any) -> dict[str, Any]:
     with read_only_intent():
         return totals(session, **kw)
+
+
+def _period_and_end(
+    session: Session, dim: str, f: Filters, period_keys: tuple[str, ...], end_key: str, **scope: Any
+) -> dict[int, tuple[int, ...]]:
+    """Per `dim` id seen by the period's end: its `period_keys` in the period (else 0), then `end_key` at the end."""
+    in_period = {r[dim]: r for r in _figures(session, (dim,), date_from=f.date_from, up_to=f.date_to, **scope)}
+    at_end = [r for r in _figures(session, (dim,), up_to=f.date_to, **scope) if r[dim] is not None]
+    no_movement = dict.fromkeys(period_keys, 0)
+    return {r[dim]: (*(in_period.get(r[dim], no_movement)[k] for k in period_keys), r[end_key]) for r in at_end}
 
 
 def run_general_ledger(session: Session, f: Filters, meta: ExportMeta, progress: Progress) -> Iterator[bytes]:
@@ -74,45 +85,12 @@ def run_donor_statement(
         ),
         Figure("Allocated, not yet spent, at the end", end["available_to_spend"], "allocated − spent − PSC"),
     ]
-    by_pledge = {
-        r["pledge"]: r
-        for r in _figures(session, ("pledge",), donor_id=donor_id, date_from=f.date_from, up_to=f.date_to)
-        if r["pledge"] is not None
-    }
-    pledge_end = {
-        r["pledge"]: r
-        for r in _figures(session, ("pledge",), donor_id=donor_id, up_to=f.date_to)
-        if r["pledge"] is not None
-    }
-    pledge_figures = {
-        pid: (
-            by_pledge[pid]["pledged"] if pid in by_pledge else 0,
-            by_pledge[pid]["received"] if pid in by_pledge else 0,
-            pledge_end[pid]["outstanding"],
-        )
-        for pid in pledge_end
-    }
+    pledge_figures = _period_and_end(session, "pledge", f, ("pledged", "received"), "outstanding", donor_id=donor_id)
     pledges = q.fetch(session, q.pledges_of(donor_id, f.date_to, with_ids=list(pledge_figures)))
     receipts = q.stream(
         session, q.journal_lines(f.date_from, f.date_to, donor_id=donor_id, cash_receipts_only=True)
     )
-    by_project = {
-        r["project"]: r
-        for r in _figures(session, ("project",), donor_id=donor_id, date_from=f.date_from, up_to=f.date_to)
-        if r["project"] is not None
-    }
-    project_end = {
-        r["project"]: r
-        for r in _figures(session, ("project",), donor_id=donor_id, up_to=f.date_to)
-        if r["project"] is not None
-    }
-    project_figures = {
-        pid: (
-            *((by_project[pid][k] if pid in by_project else 0) for k in ("allocated", "spent", "psc")),
-            project_end[pid]["available_to_spend"],
-        )
-        for pid in project_end
-    }
+    project_figures = _period_and_end(session, "project", f, _SPEND_FIGURES, "available_to_spend", donor_id=donor_id)
     projects = q.fetch(session, q.projects_named(list(project_figures)))
     yield from fund_books.donor_statement(
         summary=summary,
@@ -153,22 +131,7 @@ def run_project_statement(
         Figure("PSC charged to the end of the period", end["psc"], "since inception"),
         Figure("Available to spend at the end", end["available_to_spend"], "allocated − spent − PSC"),
     ]
-    in_period = {
-        r["pledge"]: r
-        for r in _figures(session, ("pledge",), project_id=project_id, date_from=f.date_from, up_to=f.date_to)
-    }
-    at_end = {
-        r["pledge"]: r
-        for r in _figures(session, ("pledge",), project_id=project_id, up_to=f.date_to)
-        if r["pledge"] is not None
-    }
-    funding_figures = {
-        pid: (
-            *((in_period[pid][k] if pid in in_period else 0) for k in ("allocated", "spent", "psc")),
-            at_end[pid]["available_to_spend"],
-        )
-        for pid in at_end
-    }
+    funding_figures = _period_and_end(session, "pledge", f, _SPEND_FIGURES, "available_to_spend", project_id=project_id)
     funding = q.fetch(session, q.pledge_funding(list(funding_figures)))
     spending = q.stream(session, q.spending_lines(f.date_from, f.date_to, project_id))
     budget = q.fetch(session, q.project_budget(project_id))
