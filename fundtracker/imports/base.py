@@ -7,13 +7,14 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..allocations.models import Expenditure
 from ..auth.permissions import Actor
-from ..contributions.models import Pledge
+from ..contributions.models import Payment, Pledge
 from ..donors.models import Donor
 from ..errors import DomainError
 from ..money import decimal_places, format_amount
@@ -25,6 +26,9 @@ KEY_PREFIX = "import:"
 EXAMPLE_KEY = "EXAMPLE"
 MAX_KEY_LENGTH = 100
 CHUNK = 500
+
+# The records an import adds under an external key.
+Imported = TypeVar("Imported", Pledge, Payment, Expenditure)
 
 
 @dataclass(slots=True)
@@ -194,6 +198,14 @@ class Handler:
                 found.setdefault(str(pledge.id), pledge)
         return found
 
+    def existing_by_key(self, model: type[Imported], keys: Sequence[str]) -> dict[str, Imported]:
+        """The records of `model` already imported under any of `keys`, by key."""
+        found: dict[str, Imported] = {}
+        for part in chunks(keys):
+            for record in self.session.execute(select(model).where(model.external_key.in_(part))).scalars():
+                found[record.external_key or ""] = record
+        return found
+
     @staticmethod
     def date_range(rows: Iterable[RowInput], name: str) -> tuple[dt.date, dt.date] | None:
         days = [r.get(name) for r in rows if isinstance(r.get(name), dt.date)]
@@ -214,4 +226,34 @@ class Handler:
         raise NotImplementedError
 
     def apply(self, row: RowInput) -> None:
+        raise NotImplementedError
+
+
+class PledgeLinkedHandler(Handler):
+    """A kind whose rows may name a pledge, so that a row's key is settled only once the pledges are loaded."""
+
+    pledges: dict[str, Pledge]
+
+    def link_pledge(self, row: RowInput) -> bool:
+        """Put the pledge the row names into its plan; False, the row refused, when no pledge has that reference."""
+        reference = row.get("pledge")
+        if reference:
+            pledge = self.pledges.get(reference)
+            if pledge is None:
+                self.problem(row, "pledge", f"No pledge has the number or import key \"{reference}\".")
+                return False
+            row.plan["pledge_id"] = pledge.id
+        return True
+
+    def finish_rows(self, rows: list[RowInput], model: type[Imported]) -> dict[str, Imported]:
+        """Load the named pledges, finish every sound row, and return the `model` records imported under their keys."""
+        self.pledges = self.pledges_by_reference(r.get("pledge") for r in rows if r.get("pledge"))
+        for row in rows:
+            if not row.failed:
+                self._finish(row)
+        keys = [r.result.key for r in rows if r.result.key and not r.failed]
+        return self.existing_by_key(model, keys)
+
+    def _finish(self, row: RowInput) -> None:
+        """Settle the row's pledge, key and summary now that the pledges are loaded."""
         raise NotImplementedError

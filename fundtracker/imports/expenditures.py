@@ -11,12 +11,12 @@ from ..allocations.services import record_expenditure
 from ..auth.models import PROJECT_OFFICER
 from ..contributions.models import Pledge
 from ..projects.models import Project
-from .base import EXAMPLE_KEY, Handler, RowInput, chunks
+from .base import EXAMPLE_KEY, PledgeLinkedHandler, RowInput
 from .cells import Column, code_column, date_column, decimal_column, text_column
 from .report import Action
 
 
-class ExpenditureHandler(Handler):
+class ExpenditureHandler(PledgeLinkedHandler):
     kind = "expenditures"
     title = "Expenditures"
     columns: ClassVar[tuple[Column, ...]] = (
@@ -65,15 +65,7 @@ class ExpenditureHandler(Handler):
         row.plan.update(currency=currency, minor=self.minor(row, currency, noun="expenditure"))
 
     def preload(self, rows: list[RowInput]) -> None:
-        self.pledges = self.pledges_by_reference(r.get("pledge") for r in rows if r.get("pledge"))
-        for row in rows:
-            if not row.failed:
-                self._finish(row)
-        keys = [r.result.key for r in rows if r.result.key and not r.failed]
-        for part in chunks(keys):
-            query = select(Expenditure).where(Expenditure.external_key.in_(part))
-            for found in self.session.execute(query).scalars():
-                self.existing[found.external_key or ""] = found
+        self.existing.update(self.finish_rows(rows, Expenditure))
         span = self.date_range(rows, "expenditure_date")
         if span:
             for exp_id, project_id, day, code, minor, text in self.session.execute(
@@ -88,13 +80,8 @@ class ExpenditureHandler(Handler):
                 (row.get("description") or "").casefold())
 
     def _finish(self, row: RowInput) -> None:
-        reference = row.get("pledge")
-        if reference:
-            pledge = self.pledges.get(reference)
-            if pledge is None:
-                self.problem(row, "pledge", f"No pledge has the number or import key \"{reference}\".")
-                return
-            row.plan["pledge_id"] = pledge.id
+        if not self.link_pledge(row):
+            return
         identity = self._identity(row)
         key = self.key_of(row, *identity, row.plan.get("pledge_id"))
         if key is None or not self.first_use_of_key(row, key):

@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from ..contributions.models import Payment, Pledge
 from ..contributions.services import record_payment
-from .base import EXAMPLE_KEY, Handler, RowInput, chunks
+from .base import EXAMPLE_KEY, PledgeLinkedHandler, RowInput
 from .cells import Column, code_column, date_column, decimal_column, text_column
 from .report import Action
 
 
-class PaymentHandler(Handler):
+class PaymentHandler(PledgeLinkedHandler):
     kind = "payments"
     title = "Payments"
     columns: ClassVar[tuple[Column, ...]] = (
@@ -60,15 +60,7 @@ class PaymentHandler(Handler):
         row.plan.update(currency=code, minor=self.minor(row, code, noun="payment"))
 
     def preload(self, rows: list[RowInput]) -> None:
-        self.pledges = self.pledges_by_reference(r.get("pledge") for r in rows if r.get("pledge"))
-        for row in rows:
-            if not row.failed:
-                self._finish(row)
-        keys = [r.result.key for r in rows if r.result.key and not r.failed]
-        for part in chunks(keys):
-            query = select(Payment).where(Payment.external_key.in_(part))
-            for payment in self.session.execute(query).scalars():
-                self.existing[payment.external_key or ""] = payment
+        self.existing.update(self.finish_rows(rows, Payment))
         span = self.date_range(rows, "received_date")
         if span:
             found = self.session.execute(
@@ -82,13 +74,9 @@ class PaymentHandler(Handler):
     def _finish(self, row: RowInput) -> None:
         """Now that pledges are loaded: the pledge reference, the key, in-file duplicates."""
         plan = row.plan
-        reference = row.get("pledge")
-        if reference:
-            pledge = self.pledges.get(reference)
-            if pledge is None:
-                self.problem(row, "pledge", f"No pledge has the number or import key \"{reference}\".")
-                return
-            plan["pledge_id"] = pledge.id
+        if not self.link_pledge(row):
+            return
+        if row.get("pledge"):
             plan.setdefault("donor_id", None)
         if row.failed:
             return

@@ -153,9 +153,7 @@ class PledgeHandler(Handler):
 
     def preload(self, rows: list[RowInput]) -> None:
         keys = [r.result.key for r in rows if r.result.key]
-        for part in chunks(keys):
-            for pledge in self.session.execute(select(Pledge).where(Pledge.external_key.in_(part))).scalars():
-                self.existing[pledge.external_key or ""] = pledge
+        self.existing.update(self.existing_by_key(Pledge, keys))
         ids = [p.id for p in self.existing.values()]
         for part in chunks(ids):
             self.amended.update(self.session.execute(
