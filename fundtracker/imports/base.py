@@ -233,6 +233,7 @@ class PledgeLinkedHandler(Handler):
     """A kind whose rows may name a pledge, so that a row's key is settled only once the pledges are loaded."""
 
     pledges: dict[str, Pledge]
+    existing: dict[str, Any]  # set by each kind's __init__: its records already imported, by key
 
     def link_pledge(self, row: RowInput) -> bool:
         """Put the pledge the row names into its plan; False, the row refused, when no pledge has that reference."""
@@ -245,14 +246,15 @@ class PledgeLinkedHandler(Handler):
             row.plan["pledge_id"] = pledge.id
         return True
 
-    def finish_rows(self, rows: list[RowInput], model: type[Imported]) -> dict[str, Imported]:
-        """Load the named pledges, finish every sound row, and return the `model` records imported under their keys."""
+    def preload_linked(self, rows: list[RowInput], model: type[Imported]) -> None:
+        """Load the named pledges, finish every sound row, then the `model` records already imported under their
+        keys (into `existing`)."""
         self.pledges = self.pledges_by_reference(r.get("pledge") for r in rows if r.get("pledge"))
         for row in rows:
             if not row.failed:
                 self._finish(row)
         keys = [r.result.key for r in rows if r.result.key and not r.failed]
-        return self.existing_by_key(model, keys)
+        self.existing.update(self.existing_by_key(model, keys))
 
     def _finish(self, row: RowInput) -> None:
         """Settle the row's pledge, key and summary now that the pledges are loaded."""

@@ -65,7 +65,7 @@ class ExpenditureHandler(PledgeLinkedHandler):
         row.plan.update(currency=currency, minor=self.minor(row, currency, noun="expenditure"))
 
     def preload(self, rows: list[RowInput]) -> None:
-        self.existing.update(self.finish_rows(rows, Expenditure))
+        self.preload_linked(rows, Expenditure)
         span = self.date_range(rows, "expenditure_date")
         if span:
             for exp_id, project_id, day, code, minor, text in self.session.execute(

@@ -60,7 +60,7 @@ class PaymentHandler(PledgeLinkedHandler):
         row.plan.update(currency=code, minor=self.minor(row, code, noun="payment"))
 
     def preload(self, rows: list[RowInput]) -> None:
-        self.existing.update(self.finish_rows(rows, Payment))
+        self.preload_linked(rows, Payment)
         span = self.date_range(rows, "received_date")
         if span:
             found = self.session.execute(
