@@ -7,6 +7,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 USD = "USD"
 USD_EXPONENT = 2
+# The text of every fraction of one, two and three places ("5", "07", "250"), looked up by value: a zero-padded
+# format costs more than the rest of an API list row, and each row formats two amounts.
+FRACTION_TEXT: dict[int, tuple[str, ...]] = {
+    places: tuple(str(fraction).zfill(places) for fraction in range(10**places)) for places in (1, 2, 3)
+}
 
 
 def parse_decimal(value: object) -> Decimal:
@@ -65,9 +70,9 @@ def format_amount(minor: int, exponent: int) -> str:
     minor = int(minor)  # PostgreSQL sums integers as numeric (Decimal): still whole minor units
     if exponent == 0:
         return str(minor)
-    # zfill rather than a nested format spec: this runs twice per row of every API list.
     whole, fraction = divmod(-minor if minor < 0 else minor, 10**exponent)
-    text = f"{whole}.{str(fraction).zfill(exponent)}"
+    fractions = FRACTION_TEXT.get(exponent)
+    text = f"{whole}.{fractions[fraction] if fractions else str(fraction).zfill(exponent)}"
     return "-" + text if minor < 0 else text
 
 

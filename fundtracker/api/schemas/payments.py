@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import fields
 
-from ...money import format_amount
+from ...money import FRACTION_TEXT, format_amount
 from .common import Currency, DateRangeArgs, Day, DecimalText, Id, QueryId, StrictSchema, Text, sort_field
 
 PAYMENT_SORTS = ["received_date", "id", "usd_amount"]
@@ -60,31 +60,31 @@ def rate_text(scaled: int | None) -> str | None:
     """A rate stored as an integer scaled by 10**8, as plain decimal text without trailing zeros."""
     if scaled is None:
         return None
-    whole, fraction = divmod(int(scaled), 100_000_000)
+    whole, fraction = divmod(scaled, 100_000_000)
     if not fraction:
         return str(whole)
-    return f"{whole}.{fraction:08d}".rstrip("0")
-
-
-_SCALE = tuple(10**places for places in range(19))  # 10**exponent, looked up rather than computed per value
+    return f"{whole}.{str(fraction).zfill(8)}".rstrip("0")  # zfill: a format spec costs half as much again
 
 
 def payment_items(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     """Payments as the API shows them, from rows in the order of queries.payments.COLUMNS.
 
     The list's hot path (50 rows a page, where each function call shows): amounts are formatted inline for the
-    usual case (not negative, with decimal places) by the integer arithmetic of money.format_amount, which takes
-    every other case. Dates come as ISO text from SQLite and as date objects from PostgreSQL."""
+    usual case (not negative, with one to three decimal places) by money.format_amount's integer arithmetic and
+    fraction texts; format_amount takes every other case. Dates come as ISO text from SQLite and as date objects
+    from PostgreSQL."""
     items = []
     rates: dict[int, str | None] = {}  # a page's rates repeat (UN rates are set per currency and month)
+    cents = FRACTION_TEXT[2]
     for (id_, pledge_id, donor_id, donor_name, received, currency, exponent, minor, rate_scaled, rate_date,
          usd_minor, reference) in rows:
-        if exponent and minor >= 0:
-            scale = _SCALE[exponent]
-            amount = "%d.%0*d" % (minor // scale, exponent, minor % scale)  # noqa: UP031 (a width from data)
+        fractions = FRACTION_TEXT.get(exponent)
+        if fractions and minor >= 0:
+            scale = len(fractions)  # 10 ** exponent
+            amount = f"{minor // scale}.{fractions[minor % scale]}"
         else:
             amount = format_amount(minor, exponent)
-        usd = f"{usd_minor // 100}.{usd_minor % 100:02d}" if usd_minor >= 0 else format_amount(usd_minor, 2)
+        usd = f"{usd_minor // 100}.{cents[usd_minor % 100]}" if usd_minor >= 0 else format_amount(usd_minor, 2)
         rate = rates.get(rate_scaled)
         if rate is None:
             rate = rates[rate_scaled] = rate_text(rate_scaled)
