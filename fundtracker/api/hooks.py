@@ -7,7 +7,7 @@ from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
 from ..extensions import login_manager
-from ..security import is_api_request, on_token_door
+from ..security import is_api_path, is_api_request, on_token_door
 from .core import SAFE_METHODS, forget_intent, read_only_from_here
 
 
@@ -17,13 +17,26 @@ def choose_transaction_intent() -> None:
     event) says so, and keeps a writer's transaction. The bearer token is read on the request's reader
     connection and its last use stamped in a write of its own (auth/tokens.py), so neither decides this
     transaction."""
-    if request.method not in SAFE_METHODS or not is_api_request():
+    here = request._get_current_object()  # type: ignore[attr-defined]  # one proxy look-up, not four
+    if here.method not in SAFE_METHODS or not is_api_path(here.path):
         return
-    view = current_app.view_functions.get(request.endpoint or "")
-    view = getattr(getattr(view, "view_class", None), request.method.lower(), view)  # a MethodView's method
-    if view is not None and getattr(view, "writes_on_read", False):
-        return
-    read_only_from_here()
+    known: dict[tuple[str | None, str], bool] = current_app.extensions[_WRITES_ON_READ]
+    key = (here.endpoint, here.method)
+    writes = known.get(key)
+    if writes is None:
+        writes = known[key] = _writes_on_read(here.endpoint, here.method)
+    if not writes:
+        read_only_from_here()
+
+
+# Per application: endpoint and method -> whether that view declared writes_on_read (fixed once routes exist).
+_WRITES_ON_READ = "fundtracker.writes_on_read"
+
+
+def _writes_on_read(endpoint: str | None, method: str) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    view = getattr(getattr(view, "view_class", None), method.lower(), view)  # a MethodView's method
+    return view is not None and bool(getattr(view, "writes_on_read", False))
 
 
 def refuse_anonymous_writes() -> Response | None:
@@ -39,6 +52,7 @@ def refuse_anonymous_writes() -> Response | None:
 def register_hooks(app: Flask) -> None:
     # First of all before_request hooks: the transaction's intent is set before anything reads the database,
     # and an anonymous change is refused before the CSRF check would call it a bad request.
+    app.extensions[_WRITES_ON_READ] = {}
     hooks = app.before_request_funcs.setdefault(None, [])
     hooks.insert(0, refuse_anonymous_writes)
     hooks.insert(0, choose_transaction_intent)

@@ -139,6 +139,32 @@ def test_lists_page_by_cursor_with_total_and_links(client, fund: Fund, make, ses
     assert_error(client.get(f"/api/v1/payments?sort=id&cursor={other_sort}", headers=headers), 422, "cursor")
 
 
+def test_links_repeat_the_query_as_sent_with_the_new_cursor_in_place_of_the_old(client, fund: Fund, make, session):
+    for day in range(1, 6):
+        make.payment(fund.objects["pledge_own"], "100.00", on=f"2025-04-{day:02d}")
+    session.commit()
+    headers = fund.headers("finance")
+
+    def links(url: str) -> dict[str, str]:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return {part.split(";")[1].strip(): part.split(";")[0].strip(" <>")
+                for part in response.headers["Link"].split(",")}
+
+    first = links("/api/v1/payments?per_page=2&date_from=2025-04-01")
+    assert first['rel="first"'] == "http://localhost/api/v1/payments?per_page=2&date_from=2025-04-01"
+    cursor = first['rel="next"'].split("cursor=")[1]
+    assert first['rel="next"'] == f"http://localhost/api/v1/payments?per_page=2&date_from=2025-04-01&cursor={cursor}"
+    # The cursor given (even percent-encoded, and first in the query) is replaced, never repeated.
+    second = links(f"/api/v1/payments?%63ursor={cursor}&per_page=2&date_from=2025-04-01")
+    assert second['rel="first"'] == "http://localhost/api/v1/payments?per_page=2&date_from=2025-04-01"
+    assert second['rel="next"'].count("cursor=") == 1 and cursor not in second['rel="next"']
+    # What the client percent-encoded stays as it was sent.
+    quoted = links("/api/v1/payments?per_page=2&currency=%55SD")
+    assert quoted['rel="first"'] == "http://localhost/api/v1/payments?per_page=2&currency=%55SD"
+    assert links("/api/v1/payments") == {'rel="first"': "http://localhost/api/v1/payments"}  # one page only
+
+
 def test_the_unfiltered_payment_total_is_the_trigger_kept_tally(client, fund: Fund, session):
     tally = session.execute(select(RowTally.inserted).where(RowTally.name == "payment")).scalar_one()
     assert tally == session.execute(select(func.count()).select_from(Payment)).scalar_one() == 2
