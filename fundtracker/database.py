@@ -77,14 +77,37 @@ class Reader:
         connection = session.connection()
         return cls(connection.connection, connection.dialect)
 
-    def hand_back(self) -> None:
-        """End the read transaction and return a pooled reader's connection (not a session's: see `of`).
+    @classmethod
+    def checkout(cls, engine: Engine, *, snapshot: bool = False) -> Reader:
+        """A pooled connection for reads only, handed back with `hand_back`.
 
-        The reader wrote nothing, so COMMIT ends it as ROLLBACK would; but psycopg deallocates every prepared
-        statement on rollback(), after which PostgreSQL plans the hot reads again on each request (2 ms for the
-        payment page). The pool's own reset then finds no transaction left to roll back."""
+        PostgreSQL: in autocommit. Under READ COMMITTED each statement of a transaction reads a snapshot of its
+        own anyway, so a transaction around reads would only add two round trips (psycopg's BEGIN, the COMMIT).
+        SQLite: with `snapshot`, one read transaction (a plain BEGIN, never the write lock), so that the reads
+        agree with each other (a page and its total); without, each statement reads on its own."""
+        connection = engine.raw_connection()
+        if engine.dialect.name == "sqlite":
+            if snapshot:
+                connection.driver_connection.execute("BEGIN")
+        else:
+            connection.driver_connection.autocommit = True
+        return cls(connection, engine.dialect)
+
+    def hand_back(self) -> None:
+        """End the reads and return a checked-out reader's connection to the pool (not a session's: see `of`).
+
+        SQLite: COMMIT ends the read transaction (it wrote nothing). PostgreSQL: autocommit is turned off again,
+        for the pool's next user. Neither rolls back: psycopg's rollback() of a transaction deallocates every
+        prepared statement, after which PostgreSQL plans the hot reads again on each request (2 ms for the
+        payment page). A connection that cannot be put back as it was is discarded, never pooled."""
         try:
-            self.connection.commit()
+            if self.dialect.name == "sqlite":
+                self.connection.commit()
+            else:
+                self.connection.driver_connection.autocommit = False
+        except Exception:
+            self.connection.invalidate()
+            raise
         finally:
             self.connection.close()
 
@@ -120,7 +143,7 @@ class Prepared:
 @contextmanager
 def short_reader(engine: Engine) -> Iterator[Reader]:
     """A connection of its own for one or two reads, handed back to the pool at the end of the block."""
-    reader = Reader(engine.raw_connection(), engine.dialect)
+    reader = Reader.checkout(engine)
     try:
         yield reader
     finally:

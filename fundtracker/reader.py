@@ -1,5 +1,5 @@
-"""The request's reader: one pooled driver connection in one read transaction, opened by the first hot read
-(the API's token look-up, the payment list) and handed back when the request ends.
+"""The request's reader: one pooled driver connection for reads (on SQLite, in one read transaction), opened by
+the first hot read (the API's token look-up, the payment list) and handed back when the request ends.
 
 Those reads run as database.Prepared statements; the ORM session, which every other view uses, is not
 involved: its bookkeeping costs more than the reads themselves. Reads of the request share one connection, and
@@ -16,13 +16,7 @@ from .extensions import db
 def request_reader() -> Reader:
     reader: Reader | None = g.get("_reader")
     if reader is None:
-        engine = db.engine
-        connection = engine.raw_connection()
-        if engine.dialect.name == "sqlite":
-            # A plain (deferred) BEGIN: a reader's snapshot, never the write lock. PostgreSQL's driver begins a
-            # transaction by itself on the first statement.
-            connection.driver_connection.execute("BEGIN")
-        reader = g._reader = Reader(connection, engine.dialect)
+        reader = g._reader = Reader.checkout(db.engine, snapshot=True)
     return reader
 
 
