@@ -40,12 +40,14 @@ from fundtracker.config import normalise_database_url  # noqa: E402
 
 PATH = "/api/v1/payments?per_page=50"
 BARE_APP = '''"""The bare endpoint: the same 50 rows as precomputed JSON, nothing else."""
+import gc
 from pathlib import Path
 
 from flask import Flask, Response
 
 BODY = Path(__file__).with_name("page.json").read_bytes()
 app = Flask(__name__)
+gc.freeze()  # as wsgi.py does for the real application
 
 
 @app.get("/api/v1/payments")
