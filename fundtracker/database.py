@@ -1,5 +1,5 @@
 """Engine set-up per dialect (SQLite pragmas and BEGIN IMMEDIATE, so that money rules hold under concurrency),
-row locks, and statements compiled once for the hot read paths."""
+row locks, the indexes that keyset pages read from, and statements compiled once for the hot read paths."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, Index, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
@@ -51,6 +51,15 @@ def configure_engine(engine: Engine) -> None:
         # Straight to the driver: SQLAlchemy's execution path would cost more than the BEGIN itself.
         connection.connection.driver_connection.execute(
             "BEGIN IMMEDIATE" if sqlite_write_intent.get() else "BEGIN")
+
+
+def keyset_index(table: str, column: str) -> Index:
+    """The index a list sorted by `column` reads its pages from: keyset pages are ordered by (column, id), and
+    only an index in that order lets the database read a page's rows and stop. Without one, both engines sort
+    every row to find the first 51 (81 ms a page at 100,000 payments); with `column` alone, PostgreSQL still sorts
+    each run of rows sharing a value (SQLite's indexes end in the row id, so it would not need the second column).
+    """
+    return Index(f"ix_{table}_{column}_id", column, "id")
 
 
 def lock_rows(session: Session, model: type, ids: list[int]) -> None:

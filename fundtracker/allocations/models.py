@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..contributions.models import Pledge
+from ..database import keyset_index
 from ..extensions import db
 from ..projects.models import Project
 from ..types import RATE
@@ -16,6 +17,7 @@ from ..types import RATE
 
 class Allocation(db.Model):
     __tablename__ = "allocation"
+    __table_args__ = (keyset_index("allocation", "allocation_date"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id"), index=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
@@ -31,6 +33,7 @@ class Expenditure(db.Model):
     """Spending on a project in any currency; the journal splits it (and its PSC) over the pledges it uses."""
 
     __tablename__ = "expenditure"
+    __table_args__ = (keyset_index("expenditure", "expenditure_date"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id"), index=True)
     expenditure_date: Mapped[dt.date] = mapped_column(Date)

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import utcnow
+from ..database import keyset_index
 from ..donors.models import Donor
 from ..extensions import db
 from ..types import PERCENT, RATE
@@ -34,6 +35,7 @@ class Pledge(db.Model):
     """A donor's promise. `state` holds what people decide; paid/partially paid is derived from the journal."""
 
     __tablename__ = "pledge"
+    __table_args__ = (keyset_index("pledge", "pledge_date"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donor.id"), index=True)
     reference: Mapped[str | None] = mapped_column(String(120))
@@ -95,9 +97,10 @@ class Payment(db.Model):
     """Cash received, converted at the UN rate in force on the receipt date (rate and date kept)."""
 
     __tablename__ = "payment"
+    __table_args__ = (keyset_index("payment", "received_date"), keyset_index("payment", "usd_minor"))
     id: Mapped[int] = mapped_column(primary_key=True)
     pledge_id: Mapped[int] = mapped_column(ForeignKey("pledge.id"), index=True)
-    received_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    received_date: Mapped[dt.date] = mapped_column(Date)
     currency: Mapped[str] = mapped_column(ForeignKey("currency.code"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     rate: Mapped[Decimal] = mapped_column(RATE)

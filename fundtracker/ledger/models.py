@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Boolean, Date, DateTime, ForeignKey, Index, I
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import utcnow
+from ..database import keyset_index
 from ..extensions import db
 from ..types import RATE
 
@@ -42,7 +43,7 @@ class Period(db.Model):
 class JournalEntry(db.Model):
     __tablename__ = "journal_entry"
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(30))
     # The document the entry posts (payment 12, allocation 3...); a reversal keeps its original's source.
     source_type: Mapped[str] = mapped_column(String(30))
@@ -56,7 +57,10 @@ class JournalEntry(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
     lines: Mapped[list[JournalLine]] = relationship(order_by="JournalLine.id")
 
-    __table_args__ = (Index("ix_journal_entry_source", "source_type", "source_id"),)
+    __table_args__ = (
+        Index("ix_journal_entry_source", "source_type", "source_id"),
+        keyset_index("journal_entry", "entry_date"),
+    )
 
 
 class JournalLine(db.Model):
