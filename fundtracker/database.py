@@ -134,19 +134,24 @@ class Prepared:
         self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
     def rows(self, reader: Reader, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        compiled = self._compiled.get(reader.dialect.name)
-        if compiled is None:
-            done = self.statement.compile(dialect=reader.dialect)
-            # positiontup: the order of the parameters for a "?" driver (SQLite); params: fixed ones (OFFSET 0)
-            compiled = self._compiled[reader.dialect.name] = (str(done), done.positiontup, dict(done.params))
-        sql, order, fixed = compiled
-        values = {**fixed, **params}
+        sql, values = self.bound(reader.dialect, params)
         cursor = reader.connection.cursor()
         try:
-            cursor.execute(sql, tuple(values[name] for name in order) if order else values)
+            cursor.execute(sql, values)
             return cursor.fetchall()  # type: ignore[no-any-return]
         finally:
             cursor.close()
+
+    def bound(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[str, Any]:
+        """The SQL for `dialect` and `params` in the driver's form (a tuple for SQLite's "?", else a dict)."""
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            done = self.statement.compile(dialect=dialect)
+            # positiontup: the order of the parameters for a "?" driver (SQLite); params: fixed ones (OFFSET 0)
+            compiled = self._compiled[dialect.name] = (str(done), done.positiontup, dict(done.params))
+        sql, order, fixed = compiled
+        values = {**fixed, **params}
+        return sql, tuple(values[name] for name in order) if order else values
 
 
 @contextmanager
