@@ -6,11 +6,16 @@ cached between requests. The bare endpoint returns the same JSON body, computed 
 
     .venv/bin/python bench/bench_api.py                 # 100,000 payments, 3 rounds of 10 s each
     .venv/bin/python bench/bench_api.py --payments 20000 --duration 5 --rounds 1
+    .venv/bin/python bench/bench_api.py --references    # also issue 4's obvious version (bench/reference_app.py)
 
 The database (kept in --workdir, default $TMPDIR/fundtracker-bench-api) holds the demo data set
 (`flask seed all`) plus the extra payments, bulk-inserted with SQLAlchemy Core (no journal entries for them:
 this measures the list, not the books). Goal (issue 4): the real endpoint reaches >= 0.4 of the bare one's
 requests/s.
+
+With --references, each round also measures the issue's own reference versions of the list (ORM objects,
+marshmallow, count(*): 0.09 of the bare endpoint on the issue author's machine; without the count, 0.15), served by
+the real application under the same settings: how they fare here tells how this machine compares with that one.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,6 +45,9 @@ sys.path.insert(0, str(REPO))
 from fundtracker.config import normalise_database_url  # noqa: E402
 
 PATH = "/api/v1/payments?per_page=50"
+# Issue 4's figures for its reference versions, of the bare endpoint's requests/s on the author's machine.
+REFERENCES = {"obvious": ("obvious: ORM, marshmallow, count(*)", 0.09),
+              "obvious_no_count": ("obvious without the count", 0.15)}
 BARE_APP = '''"""The bare endpoint: the same 50 rows as precomputed JSON, nothing else."""
 import gc
 from pathlib import Path
@@ -197,6 +206,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a SQLite file in --workdir; a PostgreSQL URL names a "
                         "database that the script creates (e.g. postgresql://postgres@127.0.0.1/fundtracker_bench)")
     parser.add_argument("--fresh", action="store_true", help="rebuild the database")
+    parser.add_argument("--references", action="store_true",
+                        help="also measure the issue's reference versions of the list in each round")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -214,32 +225,45 @@ def main() -> None:
 
     env = {"FUNDTRACKER_DATABASE_URL": url, "FUNDTRACKER_SECRET_KEY": "bench-secret"}
     real, real_base = start_gunicorn("wsgi:app", REPO, env, args.workers)
+    servers = [real]
     try:
         body = fetch(real_base + PATH, token)
         (args.workdir / "page.json").write_bytes(body)
         (args.workdir / "bare_app.py").write_text(BARE_APP)
         bare, bare_base = start_gunicorn("bare_app:app", args.workdir, {}, args.workers)
-        try:
-            assert fetch(bare_base + PATH, None) == body
-            total = None
-            results: dict[str, list[dict[str, float]]] = {"api": [], "bare": []}
-            wrk(real_base + PATH, token, 2, args.threads, args.connections)  # warm-up
-            wrk(bare_base + PATH, None, 2, args.threads, args.connections)
-            for _ in range(args.rounds):
-                results["api"].append(wrk(real_base + PATH, token, args.duration, args.threads, args.connections))
-                results["bare"].append(wrk(bare_base + PATH, None, args.duration, args.threads, args.connections))
-            # Where the time goes: the same application answering without the list (context, not the goal).
-            floors = {"/healthz (app, no token)": wrk(real_base + "/healthz", None, args.duration, args.threads,
-                                                      args.connections),
-                      "/api/v1/me (app + token)": wrk(real_base + "/api/v1/me", token, args.duration,
-                                                      args.threads, args.connections)}
-            with urllib.request.urlopen(urllib.request.Request(
-                    real_base + PATH, headers={"Authorization": f"Bearer {token}"})) as response:
-                total = response.headers["X-Total-Count"]
-        finally:
-            stop(bare)
+        servers.append(bare)
+        assert fetch(bare_base + PATH, None) == body
+        # What each round measures: name -> (URL, token).
+        targets = {"api": (real_base + PATH, token), "bare": (bare_base + PATH, None)}
+        if args.references:
+            from reference_app import PATHS  # bench/ is the script's own directory
+
+            reference, reference_base = start_gunicorn(
+                "reference_app:make_app()", REPO / "bench", {**env, "PYTHONPATH": str(REPO)}, args.workers)
+            servers.append(reference)
+            for name, path in PATHS.items():
+                url_ = f"{reference_base}{path}?per_page=50"
+                # The same 50 rows, field for field (the obvious version's keys come sorted, its count separately).
+                assert orjson.loads(fetch(url_, token)) == orjson.loads(body), f"{name} answers other rows"
+                targets[name] = (url_, token)
+        total = None
+        results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
+        for target, auth in targets.values():  # warm-up
+            wrk(target, auth, 2, args.threads, args.connections)
+        for _ in range(args.rounds):
+            for name, (target, auth) in targets.items():
+                results[name].append(wrk(target, auth, args.duration, args.threads, args.connections))
+        # Where the time goes: the same application answering without the list (context, not the goal).
+        floors = {"/healthz (app, no token)": wrk(real_base + "/healthz", None, args.duration, args.threads,
+                                                  args.connections),
+                  "/api/v1/me (app + token)": wrk(real_base + "/api/v1/me", token, args.duration,
+                                                  args.threads, args.connections)}
+        with urllib.request.urlopen(urllib.request.Request(
+                real_base + PATH, headers={"Authorization": f"Bearer {token}"})) as response:
+            total = response.headers["X-Total-Count"]
     finally:
-        stop(real)
+        for server in servers:
+            stop(server)
 
     def median(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
@@ -256,8 +280,13 @@ def main() -> None:
     rounds = [a["rps"] / b["rps"] for a, b in zip(results["api"], results["bare"], strict=True)]
     print(f"ratio api/bare requests/s: {ratio:.3f} (goal >= 0.400); per round {min(rounds):.3f}-{max(rounds):.3f}, "
           f"median {statistics.median(rounds):.3f}")
-    for name in ("api", "bare"):
+    for name in results:
         print(f"  {name} rounds: " + ", ".join(f"{r['rps']:.0f}" for r in results[name]))
+    if args.references:
+        print("issue 4's reference versions, same server settings, same rounds (of bare: here / issue's machine):")
+        for name, (label, theirs) in REFERENCES.items():
+            print(f"  {label:<37}{median(name, 'rps'):>8.0f} requests/s  p50 {median(name, 'p50'):.2f} ms  "
+                  f"{median(name, 'rps') / median('bare', 'rps'):.3f} / {theirs:.2f}")
     print("same server, other endpoints (one run each):")
     for name, r in floors.items():
         print(f"  {name:<28}{r['rps']:>8.0f} requests/s  p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  "

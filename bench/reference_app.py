@@ -1,0 +1,76 @@
+"""The API bench's reference lists: issue 4's "obvious version" of GET /api/v1/payments, served by the real app.
+
+Issue 4 states what an obvious implementation reached on its author's machine: ORM objects, marshmallow and a
+`count(*)` per request, 0.09 of the bare endpoint; the same without the count, 0.15. Measured in the same run as
+the real endpoint and the bare one, they show how the machine at hand compares with that one. They run inside the
+real application (`create_app()`, every hook and the bearer-token check) and answer the same 50 rows as the real
+list's first page, which the bench checks.
+
+    gunicorn --chdir bench 'reference_app:make_app()'   # the repository on PYTHONPATH, as bench_api.py runs it
+"""
+
+from __future__ import annotations
+
+import gc
+
+from flask import Flask, Response, jsonify
+from flask_login import current_user
+from marshmallow import Schema, fields
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from fundtracker import create_app
+from fundtracker.api.render import rate
+from fundtracker.contributions.models import Payment, Pledge
+from fundtracker.extensions import db, login_manager
+from fundtracker.money import format_amount
+from fundtracker.reference.models import Currency
+
+PATHS = {"obvious": "/api/v1/reference/payments", "obvious_no_count": "/api/v1/reference/payments-no-count"}
+
+
+class ObviousPaymentSchema(Schema):
+    """A row of the real list, the obvious way: attributes of a (Payment, exponent) row's ORM objects."""
+
+    id = fields.Integer(attribute="Payment.id")
+    pledge_id = fields.Integer(attribute="Payment.pledge_id")
+    donor_id = fields.Integer(attribute="Payment.pledge.donor_id")
+    donor_name = fields.String(attribute="Payment.pledge.donor.name")
+    received_date = fields.Date(attribute="Payment.received_date")
+    amount = fields.Function(lambda row: format_amount(row.Payment.amount_minor, row.exponent))
+    currency = fields.String(attribute="Payment.currency")
+    usd_amount = fields.Function(lambda row: format_amount(row.Payment.usd_minor, 2))
+    rate = fields.Function(lambda row: rate(row.Payment.rate))
+    rate_date = fields.Date(attribute="Payment.rate_date")
+    reference = fields.String(attribute="Payment.reference", allow_none=True)
+
+
+_rows = ObviousPaymentSchema(many=True)
+
+
+def _page(with_count: bool) -> Response:
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    # No donor scope: the bench's token is a finance officer's, who sees every donor (the real list's scope check
+    # for that role is one comparison in Python).
+    rows = db.session.execute(
+        select(Payment, Currency.exponent)
+        .join(Currency, Currency.code == Payment.currency)
+        .options(joinedload(Payment.pledge).joinedload(Pledge.donor))
+        .order_by(Payment.received_date.desc(), Payment.id.desc())
+        .limit(50)
+    ).all()
+    response = jsonify(_rows.dump(rows))
+    if with_count:
+        total = db.session.scalar(select(func.count()).select_from(Payment))
+        response.headers["X-Total-Count"] = str(total)
+    return response
+
+
+def make_app() -> Flask:
+    """The real application plus the reference lists at PATHS."""
+    app = create_app()
+    app.add_url_rule(PATHS["obvious"], "reference_obvious", lambda: _page(with_count=True))
+    app.add_url_rule(PATHS["obvious_no_count"], "reference_obvious_no_count", lambda: _page(with_count=False))
+    gc.freeze()  # as wsgi.py does
+    return app
