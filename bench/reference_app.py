@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from fundtracker import create_app
-from fundtracker.api.render import rate
+from fundtracker.api.render import rate as rate_text
 from fundtracker.contributions.models import Payment, Pledge
 from fundtracker.extensions import db, login_manager
 from fundtracker.money import format_amount
@@ -40,7 +40,7 @@ class ObviousPaymentSchema(Schema):
     amount = fields.Function(lambda row: format_amount(row.Payment.amount_minor, row.exponent))
     currency = fields.String(attribute="Payment.currency")
     usd_amount = fields.Function(lambda row: format_amount(row.Payment.usd_minor, 2))
-    rate = fields.Function(lambda row: rate(row.Payment.rate))
+    rate = fields.Function(lambda row: rate_text(row.Payment.rate))
     rate_date = fields.Date(attribute="Payment.rate_date")
     reference = fields.String(attribute="Payment.reference", allow_none=True)
 
