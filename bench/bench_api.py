@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import os
 import random
 import re
@@ -46,9 +45,6 @@ sys.path.insert(0, str(REPO))
 from fundtracker.config import normalise_database_url  # noqa: E402
 
 PATH = "/api/v1/payments?per_page=50"
-# Issue 4's figures for its reference versions, of the bare endpoint's requests/s on the author's machine.
-REFERENCES = {"obvious": ("obvious: ORM, marshmallow, count(*)", 0.09),
-              "obvious_no_count": ("obvious without the count", 0.15)}
 BARE_APP = '''"""The bare endpoint: the same 50 rows as precomputed JSON, nothing else."""
 import gc
 from pathlib import Path
@@ -178,37 +174,43 @@ def fetch(url: str, token: str | None) -> bytes:
         return response.read()
 
 
-def in_process(url: str, token: str, body: bytes, requests: int = 1500) -> dict[str, dict[str, float]]:
+def in_process(url: str, token: str, body: bytes, bare_module: Path,
+               requests: int = 1500) -> dict[str, dict[str, float]]:
     """Microseconds a request of the real list and of the bare endpoint as plain WSGI calls in this process (no
     server, no network), in a tight loop and with a 100 us pause before each call, as a worker waits on the network
     between requests. The tight figure is the code's own cost; what the pause adds is the machine's (caches and
     branch history lost while idle), which the ratio under gunicorn then carries. Medians of 3 runs."""
-    from flask import Flask, Response
+    import importlib.util
+
     from werkzeug.test import EnvironBuilder
 
     from fundtracker import create_app
     from fundtracker.extensions import db
 
     real = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
-    bare = Flask("bare")
-    bare.add_url_rule("/api/v1/payments", "payments", lambda: Response(body, mimetype="application/json"))
-    gc.freeze()  # as both servers' workers do
+    # The bare server's own module (bare_app.py and page.json, written into the workdir), which freezes as the
+    # workers do.
+    spec = importlib.util.spec_from_file_location("bare_app", bare_module)
+    bare_app = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(bare_app)  # type: ignore[union-attr]
     path, _, query = PATH.partition("?")
 
-    def call(app: Any, headers: dict[str, str], pause: bool) -> float:
+    def answer(app: Any, headers: dict[str, str]) -> tuple[bytes, float]:
         environ = EnvironBuilder(path=path, query_string=query, headers=headers).get_environ()
+        started = time.perf_counter()
+        chunks = app(environ, lambda status, headers, exc_info=None: None)
+        content = b"".join(chunks)
+        chunks.close()
+        return content, time.perf_counter() - started
+
+    def call(app: Any, headers: dict[str, str], pause: bool) -> float:
         if pause:
             time.sleep(0.0001)
-        started = time.perf_counter()
-        answer = app(environ, lambda status, headers, exc_info=None: None)
-        b"".join(answer)
-        answer.close()
-        return time.perf_counter() - started
+        return answer(app, headers)[1]
 
     out: dict[str, dict[str, float]] = {}
-    for name, app, headers in (("api", real, {"Authorization": f"Bearer {token}"}), ("bare", bare, {})):
-        assert b"".join(app(EnvironBuilder(path=path, query_string=query, headers=headers).get_environ(),
-                            lambda *_: None)) == body
+    for name, app, headers in (("api", real, {"Authorization": f"Bearer {token}"}), ("bare", bare_app.app, {})):
+        assert answer(app, headers)[0] == body
         out[name] = {
             kind: statistics.median(
                 1e6 * sum(call(app, headers, kind == "paused") for _ in range(requests)) / requests
@@ -278,17 +280,16 @@ def main() -> None:
         # What each round measures: name -> (URL, token).
         targets = {"api": (real_base + PATH, token), "bare": (bare_base + PATH, None)}
         if args.references:
-            from reference_app import PATHS  # bench/ is the script's own directory
+            from reference_app import REFERENCES  # bench/ is the script's own directory
 
             reference, reference_base = start_gunicorn(
                 "reference_app:make_app()", REPO / "bench", {**env, "PYTHONPATH": str(REPO)}, args.workers)
             servers.append(reference)
-            for name, path in PATHS.items():
+            for name, (path, _label, _theirs) in REFERENCES.items():
                 url_ = f"{reference_base}{path}?per_page=50"
                 # The same 50 rows, field for field (the obvious version's keys come sorted, its count separately).
                 assert orjson.loads(fetch(url_, token)) == orjson.loads(body), f"{name} answers other rows"
                 targets[name] = (url_, token)
-        total = None
         results: dict[str, list[dict[str, float]]] = {name: [] for name in targets}
         for target, auth in targets.values():  # warm-up
             wrk(target, auth, 2, args.threads, args.connections)
@@ -306,7 +307,7 @@ def main() -> None:
     finally:
         for server in servers:
             stop(server)
-    cost = in_process(url, token, body)
+    cost = in_process(url, token, body, args.workdir / "bare_app.py")
 
     def median(name: str, key: str) -> float:
         return statistics.median(r[key] for r in results[name])
@@ -327,7 +328,7 @@ def main() -> None:
         print(f"  {name} rounds: " + ", ".join(f"{r['rps']:.0f}" for r in results[name]))
     if args.references:
         print("issue 4's reference versions, same server settings, same rounds (of bare: here / issue's machine):")
-        for name, (label, theirs) in REFERENCES.items():
+        for name, (_path, label, theirs) in REFERENCES.items():
             print(f"  {label:<37}{median(name, 'rps'):>8.0f} requests/s  p50 {median(name, 'p50'):.2f} ms  "
                   f"{median(name, 'rps') / median('bare', 'rps'):.3f} / {theirs:.2f}")
     print("in-process WSGI calls, us a request (tight loop / with a 100 us pause before each, as a worker waits):")
