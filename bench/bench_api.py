@@ -178,8 +178,8 @@ def in_process(url: str, token: str, body: bytes, bare_module: Path,
                requests: int = 1500) -> dict[str, dict[str, float]]:
     """Microseconds a request of the real list and of the bare endpoint as plain WSGI calls in this process (no
     server, no network), in a tight loop and with a 100 us pause before each call, as a worker waits on the network
-    between requests. The tight figure is the code's own cost; what the pause adds is the machine's (caches and
-    branch history lost while idle), which the ratio under gunicorn then carries. Medians of 3 runs."""
+    between requests. The tight figure is the code's own cost; what the pause adds shows how much that cost grows
+    when the caches go cold between calls, as they do under gunicorn on a busy machine. Medians of 3 runs."""
     import importlib.util
 
     from werkzeug.test import EnvironBuilder
