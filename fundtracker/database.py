@@ -92,27 +92,36 @@ class Reader:
 
         PostgreSQL: in autocommit. Under READ COMMITTED each statement of a transaction reads a snapshot of its
         own anyway, so a transaction around reads would only add two round trips (psycopg's BEGIN, the COMMIT).
-        SQLite: with `snapshot`, one read transaction (a plain BEGIN, never the write lock), so that the reads
-        agree with each other (a page and its total); without, each statement reads on its own."""
+        SQLite: with `snapshot`, one read transaction (see `begin_snapshot`); without, each statement reads on its
+        own."""
         connection = engine.raw_connection()
-        if engine.dialect.name == "sqlite":
-            if snapshot:
-                connection.driver_connection.execute("BEGIN")
-        else:
+        if engine.dialect.name != "sqlite":
             connection.driver_connection.autocommit = True
-        return cls(connection, engine.dialect)
+        reader = cls(connection, engine.dialect)
+        if snapshot:
+            reader.begin_snapshot()
+        return reader
+
+    def begin_snapshot(self) -> None:
+        """SQLite: one read transaction (a plain BEGIN, never the write lock), so that the reads until
+        `end_reads` agree with each other (a page and its total). PostgreSQL: nothing (autocommit)."""
+        if self.dialect.name == "sqlite":
+            self.connection.driver_connection.execute("BEGIN")
+
+    def end_reads(self) -> None:
+        """End a snapshot: SQLite's COMMIT ends the read transaction (it wrote nothing). Never a rollback:
+        psycopg's rollback() of a transaction deallocates every prepared statement, after which PostgreSQL plans
+        the hot reads again on each request (2 ms for the payment page)."""
+        if self.dialect.name == "sqlite":
+            self.connection.commit()
 
     def hand_back(self) -> None:
-        """End the reads and return a checked-out reader's connection to the pool (not a session's: see `of`).
-
-        SQLite: COMMIT ends the read transaction (it wrote nothing). PostgreSQL: autocommit is turned off again,
-        for the pool's next user. Neither rolls back: psycopg's rollback() of a transaction deallocates every
-        prepared statement, after which PostgreSQL plans the hot reads again on each request (2 ms for the
-        payment page). A connection that cannot be put back as it was is discarded, never pooled."""
+        """End the reads and return a checked-out reader's connection to the pool (not a session's: see `of`),
+        as the pool expects it: on PostgreSQL with autocommit off again. A connection that cannot be put back as
+        it was is discarded, never pooled."""
         try:
-            if self.dialect.name == "sqlite":
-                self.connection.commit()
-            else:
+            self.end_reads()
+            if self.dialect.name != "sqlite":
                 self.connection.driver_connection.autocommit = False
         except Exception:
             self.connection.invalidate()

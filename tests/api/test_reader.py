@@ -1,14 +1,19 @@
 """The request's reader (fundtracker/reader.py): on SQLite its read transaction ends with the request; on
-PostgreSQL it reads in autocommit, goes back to the pool as it came, and the statements psycopg has prepared on
-that connection survive into the next request."""
+PostgreSQL it reads in autocommit; either way it waits for the next request with no transaction open, the
+statements psycopg has prepared on it survive, and it goes back to the pool as it came when it is not kept."""
 
 from __future__ import annotations
 
-import pytest
+import sqlite3
 
+import pytest
+from sqlalchemy import insert
+
+from fundtracker import reader as reader_module
 from fundtracker.database import Prepared, Reader, short_reader
+from fundtracker.donors.models import PRIVATE, Donor
 from fundtracker.extensions import db
-from fundtracker.reader import release_reader, request_reader
+from fundtracker.reader import IDLE_READERS, KEEP_IDLE, release_reader, request_reader
 
 from ..support import ENGINE
 
@@ -19,7 +24,7 @@ def _prepared_on_server(driver_connection) -> int:  # type: ignore[no-untyped-de
         return int(cursor.fetchone()[0])
 
 
-def test_the_reader_ends_its_transaction_and_keeps_prepared_statements(app):
+def test_the_reader_ends_its_reads_and_is_kept_for_the_next_request(app):
     statement = Prepared(db.select(db.literal(1)))
     with app.test_request_context("/api/v1/payments"):
         reader = request_reader()
@@ -36,10 +41,67 @@ def test_the_reader_ends_its_transaction_and_keeps_prepared_statements(app):
         assert prepared and prepared >= 1
         # psycopg's rollback() of a transaction deallocates every prepared statement; the reader never opens one.
         assert _prepared_on_server(driver) == prepared
-        assert driver.autocommit is False  # back in the pool as the ORM expects it
-        driver.commit()  # the count began a transaction on the pooled connection: end it
+        assert driver.info.transaction_status.name == "IDLE"
     else:
-        assert not driver.in_transaction  # the plain BEGIN of the reader was ended, not left to the pool
+        assert not driver.in_transaction  # the plain BEGIN of the reader was ended, not left open while it waits
+    with app.test_request_context("/api/v1/payments"):
+        assert request_reader().connection.driver_connection is driver  # the next request reads on it again
+        release_reader()
+
+    db.engine.dispose()  # the application's end (and each test's): the kept connection is closed
+    assert driver.closed if ENGINE == "postgresql" else _closed_sqlite(driver)
+
+
+def _closed_sqlite(driver) -> bool:  # type: ignore[no-untyped-def]
+    try:
+        driver.execute("SELECT 1")
+    except sqlite3.ProgrammingError:
+        return True
+    return False
+
+
+def test_each_request_reads_what_was_committed_before_it(app):
+    """The kept reader holds no snapshot between requests: the next request sees a commit made meanwhile."""
+    count = Prepared(db.select(db.func.count()).select_from(Donor))
+    with app.test_request_context("/api/v1/payments"):
+        before = count.rows(request_reader(), {})[0][0]
+        release_reader()
+    with db.engine.begin() as other:
+        other.execute(insert(Donor).values(name="Late Donor", kind=PRIVATE))
+    with app.test_request_context("/api/v1/payments"):
+        assert count.rows(request_reader(), {})[0][0] == before + 1
+        release_reader()
+
+
+def test_a_failed_request_hands_its_reader_back_to_the_pool(app):
+    with app.test_request_context("/api/v1/payments"):
+        driver = request_reader().connection.driver_connection
+        release_reader(RuntimeError("the view failed"))
+    assert len(app.extensions[IDLE_READERS]) == 0
+    if ENGINE == "postgresql":
+        assert driver.autocommit is False  # back in the pool as the ORM expects it
+    else:
+        assert not driver.in_transaction
+
+
+def test_no_more_than_a_few_readers_wait_between_requests(app):
+    idle = app.extensions[IDLE_READERS]
+    readers = [idle.take() for _ in range(KEEP_IDLE + 2)]
+    for reader in readers:
+        idle.put_aside(reader, failed=False)
+    assert len(idle) == KEEP_IDLE
+    db.engine.dispose()
+    assert len(idle) == 0
+
+
+def test_a_forked_child_never_reads_on_its_parents_connection(app, monkeypatch):
+    idle = app.extensions[IDLE_READERS]
+    parents = idle.take()
+    idle.put_aside(parents, failed=False)
+    monkeypatch.setattr(reader_module.os, "getpid", lambda: -1)
+    childs = idle.take()
+    assert childs.connection.driver_connection is not parents.connection.driver_connection
+    childs.hand_back()
 
 
 def test_a_short_reader_is_handed_back_the_same_way(app):
