@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Response, current_app, g, make_response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import RAISE
+from marshmallow import EXCLUDE, INCLUDE, RAISE, Schema, ValidationError
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import MultiDict
@@ -34,12 +34,34 @@ class StrictParser(FlaskParser):
 
     DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
 
+    def parse(self, argmap: Any, req: Any = None, *, location: str | None = None, unknown: Any = None,
+              validate: Any = None, error_status_code: int | None = None,
+              error_headers: Mapping[str, str] | None = None) -> Any:
+        """A list's filters (a schema of the query string, as every API list declares them) are loaded by the
+        schema straight from the query string, with the same refusal of unknown keys and the same 422.
+        webargs' general path (argument maps, locations, hooks, validators, async) comes to 5-10 % of a list
+        request under load, for nothing that path adds here; anything else still takes it."""
+        if location != "query" or validate is not None or unknown in _UNKNOWN_OPTIONS or not isinstance(
+                argmap, Schema) or _has_list_fields(argmap):
+            return super().parse(argmap, req, location=location, unknown=unknown, validate=validate,
+                                 error_status_code=error_status_code, error_headers=error_headers)
+        req = req if req is not None else self.get_default_request()
+        try:
+            return argmap.load(self.load_querystring(req, argmap), unknown=RAISE)
+        except ValidationError as error:
+            error.messages = {location: error.messages}  # namespaced by location, as webargs reports them
+            self.handle_error(error, req, argmap, error_status_code=error_status_code, error_headers=error_headers)
+
     def load_querystring(self, req: Any, schema: Any) -> Any:
         # A schema without list fields reads each key's first value, as webargs' proxy would; a plain dict spares
         # the proxy's per-request walk over the schema's fields and a Python call per key looked up.
         if _has_list_fields(schema):
             return super().load_querystring(req, schema)
         return req.args.to_dict()
+
+
+# A caller's own choice for unknown keys (webargs' default is a sentinel of its own, which means "ours": RAISE).
+_UNKNOWN_OPTIONS = (RAISE, EXCLUDE, INCLUDE, None)
 
 
 @functools.lru_cache(maxsize=256)
