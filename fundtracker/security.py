@@ -189,8 +189,8 @@ def _request_hooks(app: Flask) -> dict[str, list[Any]]:
 def _confine_limiter_hooks(app: Flask, before: dict[str, list[Any]]) -> None:
     """Flask-Limiter's after-request hook (a limit's deduct_when, the rate-limit headers) and its teardown have
     work only on a request whose view declares a limit. Those views are all in LIMITED_BLUEPRINTS, so the hooks
-    the extension added app-wide run there only: every API call and other page would pay for them (3-4 % of an
-    API list request) with nothing to do."""
+    the extension added app-wide run there only: every API call and other page would pay for them (7 us of an
+    API list request's 448 in a warm loop) with nothing to do."""
     for kind, registry in (("after", app.after_request_funcs), ("teardown", app.teardown_request_funcs)):
         hooks = registry.setdefault(None, [])
         added = [hook for hook in hooks if hook not in before[kind]]
