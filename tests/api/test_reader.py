@@ -96,12 +96,12 @@ def test_no_more_than_a_few_readers_wait_between_requests(app):
 
 def test_a_forked_child_never_reads_on_its_parents_connection(app, monkeypatch):
     idle = app.extensions[IDLE_READERS]
-    parents = idle.take()
-    idle.put_aside(parents, failed=False)
+    parent_reader = idle.take()
+    idle.put_aside(parent_reader, failed=False)
     monkeypatch.setattr(reader_module.os, "getpid", lambda: -1)
-    childs = idle.take()
-    assert childs.connection.driver_connection is not parents.connection.driver_connection
-    childs.hand_back()
+    child_reader = idle.take()
+    assert child_reader.connection.driver_connection is not parent_reader.connection.driver_connection
+    child_reader.hand_back()
 
 
 def test_a_short_reader_is_handed_back_the_same_way(app):
