@@ -115,17 +115,24 @@ class Reader:
         if self.dialect.name == "sqlite":
             self.connection.commit()
 
+    @contextmanager
+    def discarded_on_failure(self) -> Iterator[None]:
+        """A connection whose transaction could not be begun or ended as intended is closed, never reused."""
+        try:
+            yield
+        except Exception:
+            self.connection.invalidate()
+            raise
+
     def hand_back(self) -> None:
         """End the reads and return a checked-out reader's connection to the pool (not a session's: see `of`),
         as the pool expects it: on PostgreSQL with autocommit off again. A connection that cannot be put back as
         it was is discarded, never pooled."""
         try:
-            self.end_reads()
-            if self.dialect.name != "sqlite":
-                self.connection.driver_connection.autocommit = False
-        except Exception:
-            self.connection.invalidate()
-            raise
+            with self.discarded_on_failure():
+                self.end_reads()
+                if self.dialect.name != "sqlite":
+                    self.connection.driver_connection.autocommit = False
         finally:
             self.connection.close()
 

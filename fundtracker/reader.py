@@ -49,22 +49,16 @@ class IdleReaders:
             reader = self._idle.pop()  # list.pop and append are atomic: no lock between threads
         except IndexError:
             return Reader.checkout(self.engine, snapshot=True)
-        try:
+        with reader.discarded_on_failure():
             reader.begin_snapshot()
-        except Exception:
-            reader.connection.invalidate()
-            raise
         return reader
 
     def put_aside(self, reader: Reader, *, failed: bool) -> None:
         if failed or len(self._idle) >= KEEP_IDLE:
             reader.hand_back()
             return
-        try:
+        with reader.discarded_on_failure():
             reader.end_reads()
-        except Exception:
-            reader.connection.invalidate()
-            raise
         self._idle.append(reader)
 
     def _close(self, _engine: Engine) -> None:
