@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -150,10 +151,9 @@ def init_security(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)  # Retry-After on a 429
     # If Redis goes away, throttle per process in memory rather than refuse every sign-in.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    hooks_before = _request_hooks(app)
-    limiter.init_app(app)
+    with _hooks_added_confined_to_limited_blueprints(app):
+        limiter.init_app(app)
     _skip_undeclared_limit_checks(app)
-    _confine_limiter_hooks(app, hooks_before)
     app.before_request(_authenticate_bearer)
     app.before_request(_protect_from_csrf)
     app.teardown_request(_forget_client_address)
@@ -181,20 +181,19 @@ def _skip_undeclared_limit_checks(app: Flask) -> None:
 LIMITED_BLUEPRINTS = ("portal",)
 
 
-def _request_hooks(app: Flask) -> dict[str, list[Any]]:
-    return {"after": list(app.after_request_funcs.get(None, [])),
-            "teardown": list(app.teardown_request_funcs.get(None, []))}
-
-
-def _confine_limiter_hooks(app: Flask, before: dict[str, list[Any]]) -> None:
+@contextmanager
+def _hooks_added_confined_to_limited_blueprints(app: Flask) -> Iterator[None]:
     """Flask-Limiter's after-request hook (a limit's deduct_when, the rate-limit headers) and its teardown have
-    work only on a request whose view declares a limit. Those views are all in LIMITED_BLUEPRINTS, so the hooks
-    the extension added app-wide run there only: every API call and other page would pay for them (7 us of an
-    API list request's 448 in a warm loop) with nothing to do."""
-    for kind, registry in (("after", app.after_request_funcs), ("teardown", app.teardown_request_funcs)):
+    work only on a request whose view declares a limit. Those views are all in LIMITED_BLUEPRINTS, so the
+    app-wide after-request and teardown hooks added inside this block run there only: every API call and other
+    page would pay for them (7 us of an API list request's 448 in a warm loop) with nothing to do."""
+    registries = (app.after_request_funcs, app.teardown_request_funcs)
+    before = [list(registry.get(None, [])) for registry in registries]
+    yield
+    for registry, earlier in zip(registries, before, strict=True):
         hooks = registry.setdefault(None, [])
-        added = [hook for hook in hooks if hook not in before[kind]]
-        hooks[:] = [hook for hook in hooks if hook in before[kind]]
+        added = [hook for hook in hooks if hook not in earlier]
+        hooks[:] = [hook for hook in hooks if hook in earlier]
         for name in LIMITED_BLUEPRINTS:
             registry.setdefault(name, []).extend(added)
 
