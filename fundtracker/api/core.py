@@ -54,8 +54,9 @@ class StrictParser(FlaskParser):
         try:
             return argmap.load(self.load_querystring(req, argmap), unknown=RAISE)
         except ValidationError as error:
-            error.messages = {location: error.messages}  # namespaced by location, as webargs reports them
-            self.handle_error(error, req, argmap, error_status_code=error_status_code, error_headers=error_headers)
+            # webargs' own refusal: messages namespaced by location, then its error callback or handle_error
+            self._on_validation_error(error, req, argmap, location, error_status_code=error_status_code,
+                                      error_headers=error_headers)
 
     def load_querystring(self, req: Any, schema: Any) -> Any:
         # A schema without list fields reads each key's first value, as webargs' proxy would; a plain dict spares
