@@ -6,7 +6,7 @@ cached between requests. The bare endpoint returns the same JSON body, computed 
 
     .venv/bin/python bench/bench_api.py                 # 100,000 payments, 3 rounds of 10 s each
     .venv/bin/python bench/bench_api.py --payments 20000 --duration 5 --rounds 1
-    .venv/bin/python bench/bench_api.py --references    # also issue 4's obvious version (bench/reference_app.py)
+    .venv/bin/python bench/bench_api.py --references    # also issue 4's reference versions (bench/reference_app.py)
 
 The database (kept in --workdir, default $TMPDIR/fundtracker-bench-api) holds the demo data set
 (`flask seed all`) plus the extra payments, bulk-inserted with SQLAlchemy Core (no journal entries for them:
@@ -14,8 +14,9 @@ this measures the list, not the books). Goal (issue 4): the real endpoint reache
 requests/s.
 
 With --references, each round also measures the issue's own reference versions of the list (ORM objects,
-marshmallow, count(*): 0.09 of the bare endpoint on the issue author's machine; without the count, 0.15), served by
-the real application under the same settings: how they fare here tells how this machine compares with that one.
+marshmallow, count(*): 0.09 of the bare endpoint on the issue author's machine; without the count, 0.15; Core rows,
+0.25), served by the real application under the same settings: how they fare here tells how this machine compares
+with that one.
 """
 
 from __future__ import annotations
