@@ -109,12 +109,17 @@ def _core_page() -> Response:
     return jsonify(_core_rows.dump(rows))
 
 
-def make_app() -> Flask:
-    """The real application plus the reference lists at their REFERENCES paths."""
-    app = create_app()
+def add_references(app: Flask) -> None:
+    """The reference lists at their REFERENCES paths."""
     views = {"obvious": functools.partial(_page, with_count=True),
              "obvious_no_count": functools.partial(_page, with_count=False), "core_rows": _core_page}
     for name, (path, _label, _theirs) in REFERENCES.items():
         app.add_url_rule(path, f"reference_{name}", views[name])
+
+
+def make_app() -> Flask:
+    """The real application plus the reference lists."""
+    app = create_app()
+    add_references(app)
     gc.freeze()  # as wsgi.py does
     return app
