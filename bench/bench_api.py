@@ -286,8 +286,8 @@ def main() -> None:
             reference, reference_base = start_gunicorn(
                 "reference_app:make_app()", REPO / "bench", {**env, "PYTHONPATH": str(REPO)}, args.workers)
             servers.append(reference)
-            for name, (path, _label, _theirs) in REFERENCES.items():
-                url_ = f"{reference_base}{path}?per_page=50"
+            for name, reference_list in REFERENCES.items():
+                url_ = f"{reference_base}{reference_list.path}?per_page=50"
                 # The same 50 rows, field for field (the obvious version's keys come sorted, its count separately).
                 assert orjson.loads(fetch(url_, token)) == orjson.loads(body), f"{name} answers other rows"
                 targets[name] = (url_, token)
@@ -329,9 +329,10 @@ def main() -> None:
         print(f"  {name} rounds: " + ", ".join(f"{r['rps']:.0f}" for r in results[name]))
     if args.references:
         print("issue 4's reference versions, same server settings, same rounds (of bare: here / issue's machine):")
-        for name, (_path, label, theirs) in REFERENCES.items():
-            print(f"  {label:<37}{median(name, 'rps'):>8.0f} requests/s  p50 {median(name, 'p50'):.2f} ms  "
-                  f"{median(name, 'rps') / median('bare', 'rps'):.3f} / {theirs:.2f}")
+        for name, reference_list in REFERENCES.items():
+            print(f"  {reference_list.label:<37}{median(name, 'rps'):>8.0f} requests/s  p50 "
+                  f"{median(name, 'p50'):.2f} ms  {median(name, 'rps') / median('bare', 'rps'):.3f} / "
+                  f"{reference_list.theirs:.2f}")
     print("in-process WSGI calls, us a request (tight loop / with a 100 us pause before each, as a worker waits):")
     for name, c in cost.items():
         print(f"  {name:<6}{c['tight']:>8.0f} /{c['paused']:>5.0f}   the pause adds {c['paused'] / c['tight'] - 1:.0%}")

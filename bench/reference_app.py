@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import gc
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from flask import Flask, Response, jsonify
 from marshmallow import Schema, fields
@@ -30,12 +32,14 @@ from fundtracker.extensions import db
 from fundtracker.money import format_amount
 from fundtracker.reference.models import Currency
 
-# name -> (path, what it is, its requests/s as a share of the bare endpoint's on the issue author's machine)
-REFERENCES = {
-    "obvious": ("/api/v1/reference/payments", "obvious: ORM, marshmallow, count(*)", 0.09),
-    "obvious_no_count": ("/api/v1/reference/payments-no-count", "obvious without the count", 0.15),
-    "core_rows": ("/api/v1/reference/payments-core-rows", "Core rows, marshmallow, no count", 0.25),
-}
+
+class Reference(NamedTuple):
+    """One of the issue's reference versions of the list, served by `view` at `path`."""
+
+    path: str
+    label: str  # what it is
+    theirs: float  # its requests/s as a share of the bare endpoint's on the issue author's machine
+    view: Callable[[], Response]
 
 
 class ObviousPaymentSchema(Schema):
@@ -84,11 +88,7 @@ def _page(with_count: bool) -> Response:
     # No donor scope: the bench's token is a finance officer's, who sees every donor (the real list's scope check
     # for that role is one comparison in Python).
     rows = db.session.execute(
-        select(Payment, Currency.exponent)
-        .join(Currency, Currency.code == Payment.currency)
-        .options(joinedload(Payment.pledge).joinedload(Pledge.donor))
-        .order_by(Payment.received_date.desc(), Payment.id.desc())
-        .limit(50)
+        _first_page(select(Payment, Currency.exponent).options(joinedload(Payment.pledge).joinedload(Pledge.donor)))
     ).all()
     response = jsonify(_rows.dump(rows))
     if with_count:
@@ -100,21 +100,31 @@ def _page(with_count: bool) -> Response:
 @action()
 def _core_page() -> Response:
     rows = db.session.execute(
-        _CORE_COLUMNS.join(Pledge, Pledge.id == Payment.pledge_id)
-        .join(Donor, Donor.id == Pledge.donor_id)
-        .join(Currency, Currency.code == Payment.currency)
-        .order_by(Payment.received_date.desc(), Payment.id.desc())
-        .limit(50)
+        _first_page(_CORE_COLUMNS.join(Pledge, Pledge.id == Payment.pledge_id).join(Donor, Donor.id == Pledge.donor_id))
     ).all()
     return jsonify(_core_rows.dump(rows))
 
 
+def _first_page(stmt: Any) -> Any:
+    """The real list's first page: newest first, 50 rows, each with its currency's exponent."""
+    return (stmt.join(Currency, Currency.code == Payment.currency)
+            .order_by(Payment.received_date.desc(), Payment.id.desc()).limit(50))
+
+
+REFERENCES = {
+    "obvious": Reference("/api/v1/reference/payments", "obvious: ORM, marshmallow, count(*)", 0.09,
+                         functools.partial(_page, with_count=True)),
+    "obvious_no_count": Reference("/api/v1/reference/payments-no-count", "obvious without the count", 0.15,
+                                  functools.partial(_page, with_count=False)),
+    "core_rows": Reference("/api/v1/reference/payments-core-rows", "Core rows, marshmallow, no count", 0.25,
+                           _core_page),
+}
+
+
 def add_references(app: Flask) -> None:
     """The reference lists at their REFERENCES paths."""
-    views = {"obvious": functools.partial(_page, with_count=True),
-             "obvious_no_count": functools.partial(_page, with_count=False), "core_rows": _core_page}
-    for name, (path, _label, _theirs) in REFERENCES.items():
-        app.add_url_rule(path, f"reference_{name}", views[name])
+    for name, reference in REFERENCES.items():
+        app.add_url_rule(reference.path, f"reference_{name}", reference.view)
 
 
 def make_app() -> Flask:
